@@ -1,0 +1,177 @@
+// The addon's JavaScript surface. Deliberately low level: a Coroutine handle
+// with resume(), a suspend() function and a few engine settings. The
+// node-fibers API (Fiber, Future) is TypeScript on top of this.
+#include <node.h>
+#include <v8.h>
+
+#include <string>
+
+#include "fiber.h"
+#include "v8_compat.h"
+
+namespace greenpatch {
+namespace {
+
+using v8::Context;
+using v8::FunctionCallbackInfo;
+using v8::FunctionTemplate;
+using v8::Isolate;
+using v8::Local;
+using v8::Object;
+using v8::String;
+using v8::Value;
+
+Fiber* Unwrap(Engine* engine, const FunctionCallbackInfo<Value>& info) {
+  Local<Object> self = info.This();
+  Local<FunctionTemplate> tmpl = engine->fiber_template.Get(engine->isolate);
+  if (!tmpl->HasInstance(self) || self->InternalFieldCount() < 1) {
+    ThrowCoded(engine->isolate, "ERR_INVALID_THIS", "Receiver is not a Coroutine", true);
+    return nullptr;
+  }
+  return static_cast<Fiber*>(GetInternalPointer(self));
+}
+
+void OnCollected(const v8::WeakCallbackInfo<Fiber>& info) {
+  Fiber* fiber = info.GetParameter();
+  fiber->handle.Reset();
+  // A suspended fiber's stack is still walked by V8 (its archived thread
+  // state points into it), so it must never be freed; the TypeScript layer
+  // unwinds such fibers before their handles become unreachable. One left
+  // here (a teardown, or a caller bypassing that layer) is leaked on purpose.
+  if (fiber->state() == Fiber::State::kSuspended) return;
+  delete fiber;
+}
+
+void New(const FunctionCallbackInfo<Value>& info) {
+  Engine* engine = Engine::ForThisThread();
+  if (!info.IsConstructCall()) {
+    ThrowCoded(engine->isolate, "ERR_CONSTRUCT_CALL_REQUIRED", "Coroutine must be called with new", true);
+    return;
+  }
+  auto* fiber = new Fiber(engine);
+  SetInternalPointer(info.This(), fiber);
+  fiber->handle.Reset(engine->isolate, info.This());
+  fiber->handle.SetWeak(fiber, OnCollected, v8::WeakCallbackType::kParameter);
+}
+
+// resume(value, throwing, fn)
+void Resume(const FunctionCallbackInfo<Value>& info) {
+  Engine* engine = Engine::ForThisThread();
+  Fiber* fiber = Unwrap(engine, info);
+  if (fiber == nullptr) return;
+  Local<Value> result;
+  if (fiber->Resume(engine->isolate->GetCurrentContext(), info[0], info[1]->IsTrue(), info[2]).ToLocal(&result)) {
+    info.GetReturnValue().Set(result);
+  }
+}
+
+void GetState(const FunctionCallbackInfo<Value>& info) {
+  Engine* engine = Engine::ForThisThread();
+  Fiber* fiber = Unwrap(engine, info);
+  if (fiber != nullptr) info.GetReturnValue().Set(static_cast<int32_t>(fiber->state()));
+}
+
+void Suspend(const FunctionCallbackInfo<Value>& info) {
+  Engine* engine = Engine::ForThisThread();
+  Local<Value> result;
+  if (Fiber::Suspend(engine, info[0]).ToLocal(&result)) info.GetReturnValue().Set(result);
+}
+
+// settings(): returns { poolSize, stackSize, fibersCreated, pooled, suspended };
+// settings({ poolSize?, stackSize? }) changes them first.
+void Settings(const FunctionCallbackInfo<Value>& info) {
+  Engine* engine = Engine::ForThisThread();
+  Isolate* isolate = engine->isolate;
+  Local<Context> context = isolate->GetCurrentContext();
+  if (info[0]->IsObject()) {
+    Local<Object> opts = info[0].As<Object>();
+    Local<Value> v;
+    if (!opts->Get(context, String::NewFromUtf8Literal(isolate, "poolSize")).ToLocal(&v)) return;
+    if (!v->IsUndefined()) {
+      double n = v->IsNumber() ? v.As<v8::Number>()->Value() : -1;
+      if (!(n >= 0 && n <= 1e6) || n != static_cast<double>(static_cast<size_t>(n))) {
+        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", "poolSize must be an integer from 0 to 1000000", true);
+        return;
+      }
+      engine->pool.set_limit(static_cast<size_t>(n));
+    }
+    if (!opts->Get(context, String::NewFromUtf8Literal(isolate, "stackSize")).ToLocal(&v)) return;
+    if (!v->IsUndefined()) {
+      double n = v->IsNumber() ? v.As<v8::Number>()->Value() : -1;
+      // Below 256 KiB too little would be left for JavaScript above the
+      // reserve kept for C++; above 1 GiB is surely a mistake.
+      if (!(n >= 256 * 1024 && n <= 1024.0 * 1024 * 1024)) {
+        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", "stackSize must be a number of bytes from 262144 to 1073741824", true);
+        return;
+      }
+      engine->stack_size = static_cast<size_t>(n);
+    }
+  }
+  Local<Object> out = Object::New(isolate);
+  auto set = [&](const char* key, double value) {
+    out->Set(context, String::NewFromUtf8(isolate, key).ToLocalChecked(), v8::Number::New(isolate, value)).Check();
+  };
+  set("poolSize", static_cast<double>(engine->pool.limit()));
+  set("stackSize", static_cast<double>(engine->stack_size));
+  set("fibersCreated", engine->fibers_created);
+  set("pooled", static_cast<double>(engine->pool.pooled()));
+  set("suspended", static_cast<double>(engine->suspended));
+  info.GetReturnValue().Set(out);
+}
+
+void OnEnvironmentExit(void* data) {
+  // Suspended fibers are left as they are: their stacks stay mapped because
+  // V8 may still walk them while the isolate is torn down.
+  static_cast<Engine*>(data)->shutting_down = true;
+}
+
+// Binds V8's slots and makes sure this thread holds the isolate's Locker,
+// which every Unlocker needs. Returns false with *error set when the runtime
+// cannot be supported.
+bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
+  if (engine->isolate != nullptr) return true;
+  if (!engine->slots.Bind(isolate, error)) return false;
+  engine->isolate = isolate;
+  // Node's main thread never takes a Locker; worker threads already hold one.
+  // Held for the thread's whole life.
+  if (!v8::Locker::IsLocked(isolate)) new v8::Locker(isolate);
+  return true;
+}
+
+}  // namespace
+
+}  // namespace greenpatch
+
+NODE_MODULE_INIT(/* exports, module, context */) {
+  using namespace greenpatch;
+  Isolate* isolate = Isolate::GetCurrent();
+  Engine* engine = Engine::ForThisThread();
+  std::string error;
+  if (!StartEngine(engine, isolate, &error)) {
+    std::string message = "@greenpatch/fibers cannot run on this Node build: " + error;
+    ThrowCoded(isolate, "ERR_GREENPATCH_UNSUPPORTED_RUNTIME", message.c_str());
+    return;
+  }
+  // Loaded again on the same thread (a cleared require cache): keep one
+  // template so that existing handles stay valid, and one cleanup hook
+  // (Node refuses a duplicate).
+  if (engine->fiber_template.IsEmpty()) {
+    Local<FunctionTemplate> tmpl = FunctionTemplate::New(isolate, New);
+    tmpl->SetClassName(String::NewFromUtf8Literal(isolate, "Coroutine"));
+    tmpl->InstanceTemplate()->SetInternalFieldCount(1);
+    Local<v8::Signature> sig = v8::Signature::New(isolate, tmpl);
+    tmpl->PrototypeTemplate()->Set(isolate, "resume", FunctionTemplate::New(isolate, Resume, {}, sig));
+    tmpl->PrototypeTemplate()->Set(isolate, "state", FunctionTemplate::New(isolate, GetState, {}, sig));
+    engine->fiber_template.Reset(isolate, tmpl);
+    node::AddEnvironmentCleanupHook(isolate, OnEnvironmentExit, engine);
+  }
+  Local<FunctionTemplate> tmpl = engine->fiber_template.Get(isolate);
+
+  auto set = [&](const char* name, Local<Value> value) {
+    exports->Set(context, String::NewFromUtf8(isolate, name).ToLocalChecked(), value).Check();
+  };
+  set("Coroutine", tmpl->GetFunction(context).ToLocalChecked());
+  set("suspend", v8::Function::New(context, Suspend).ToLocalChecked());
+  set("settings", v8::Function::New(context, Settings).ToLocalChecked());
+  set("backend", String::NewFromUtf8Literal(isolate, "native"));
+}

@@ -1,0 +1,190 @@
+#include "fiber.h"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "stack_switch.h"
+
+namespace greenpatch {
+namespace {
+
+// Stack kept free below V8's stack limit for the C++ that runs after JS hits
+// the limit (throwing RangeError, GC, runtime functions).
+constexpr size_t kStackReserve = 128 * 1024;
+
+thread_local Engine* t_engine = nullptr;
+
+}  // namespace
+
+Engine* Engine::ForThisThread() {
+  if (t_engine == nullptr) t_engine = new Engine();
+  return t_engine;
+}
+
+void ThrowCoded(v8::Isolate* isolate, const char* code, const char* message, bool type_error) {
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::Local<v8::String> text = v8::String::NewFromUtf8(isolate, message).ToLocalChecked();
+  v8::Local<v8::Value> error = type_error ? v8::Exception::TypeError(text) : v8::Exception::Error(text);
+  error.As<v8::Object>()
+      ->Set(context, v8::String::NewFromUtf8Literal(isolate, "code"),
+            v8::String::NewFromUtf8(isolate, code).ToLocalChecked())
+      .Check();
+  isolate->ThrowException(error);
+}
+
+Fiber::~Fiber() {
+  // Only new or finished fibers are deleted (see the weak callback in
+  // binding.cc); a finished fiber gave its stack back when it ended.
+  if (has_stack_ && state_ != State::kSuspended) engine_->pool.Release(stack_);
+}
+
+void Fiber::SwitchTo(Context* from, Context* to) {
+  v8::Unlocker unlocker(engine_->isolate);
+  engine_->slots.Save(&from->slots);
+  engine_->slots.Load(to->slots);
+  gp_switch(&from->sp, to->sp);
+  // Back on `from`: whoever switched here loaded our slots; ~Unlocker takes
+  // the isolate and V8 restores this context's thread state.
+}
+
+v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
+                                        bool throwing, v8::Local<v8::Value> fn) {
+  v8::Isolate* isolate = engine_->isolate;
+  if (state_ == State::kRunning) {
+    ThrowCoded(isolate, "ERR_FIBER_RUNNING", "This fiber is already running");
+    return {};
+  }
+  if (state_ == State::kNew || state_ == State::kDone) {
+    if (throwing) {
+      ThrowCoded(isolate, "ERR_FIBER_NOT_YIELDING",
+                 "throwInto() needs a fiber suspended in Fiber.yield(); this one has not started");
+      return {};
+    }
+    if (!fn->IsFunction()) {
+      ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "The fiber's function must be a function", true);
+      return {};
+    }
+    if (engine_->shutting_down) {
+      ThrowCoded(isolate, "ERR_FIBER_SHUTDOWN", "Fibers cannot start while the thread is exiting");
+      return {};
+    }
+    if (!engine_->pool.Acquire(engine_->stack_size, &stack_)) {
+      std::string msg = std::string("Cannot allocate a fiber stack: ") + strerror(errno);
+      ThrowCoded(isolate, "ERR_FIBER_STACK_ALLOCATION", msg.c_str());
+      return {};
+    }
+    has_stack_ = true;
+    ctx_.sp = PrepareStack(stack_.high(), &Fiber::Main, this);
+    ctx_.slots = SlotValues();  // all zero: V8 sees a thread it has never met
+    start_fn_.Reset(isolate, fn.As<v8::Function>());
+    start_context_.Reset(isolate, context);
+    engine_->fibers_created++;
+  } else {
+    engine_->suspended--;
+  }
+  transfer_.Reset(isolate, value);
+  outcome_ = throwing ? Outcome::kThrow : Outcome::kValue;
+
+  resumer_fiber_ = engine_->current;
+  resumer_ = resumer_fiber_ ? &resumer_fiber_->ctx_ : &engine_->root;
+  state_ = State::kRunning;
+  engine_->current = this;
+  SwitchTo(resumer_, &ctx_);
+
+  // The fiber yielded or ended; it set engine_->current back to our context.
+  if (state_ == State::kDone && has_stack_) {
+    engine_->pool.Release(stack_);
+    has_stack_ = false;
+  } else if (state_ == State::kSuspended) {
+    engine_->suspended++;
+  }
+  return Deliver();
+}
+
+v8::MaybeLocal<v8::Value> Fiber::Suspend(Engine* engine, v8::Local<v8::Value> value) {
+  v8::Isolate* isolate = engine->isolate;
+  Fiber* self = engine->current;
+  if (self == nullptr) {
+    ThrowCoded(isolate, "ERR_FIBER_YIELD_OUTSIDE", "Fiber.yield() called with no fiber running");
+    return {};
+  }
+  self->transfer_.Reset(isolate, value);
+  self->outcome_ = Outcome::kValue;
+  self->state_ = State::kSuspended;
+  engine->current = self->resumer_fiber_;
+  // Only running fibers keep an entry on the isolate's entry stack, so that
+  // entries stay strictly nested and none is left when Node disposes the
+  // isolate with fibers still suspended.
+  isolate->Exit();
+  self->SwitchTo(&self->ctx_, self->resumer_);
+  isolate->Enter();
+  // Resumed: Resume() set state and current.
+  return self->Deliver();
+}
+
+v8::MaybeLocal<v8::Value> Fiber::Deliver() {
+  v8::Isolate* isolate = engine_->isolate;
+  v8::EscapableHandleScope scope(isolate);
+  v8::Local<v8::Value> value = transfer_.Get(isolate);
+  transfer_.Reset();
+  switch (outcome_) {
+    case Outcome::kValue:
+      return scope.Escape(value);
+    case Outcome::kThrow:
+      isolate->ThrowException(value);
+      return {};
+    case Outcome::kTerminated:
+      // Termination (worker.terminate(), process.exit() in a worker) was
+      // raised inside the fiber; carry it on into this context.
+      isolate->TerminateExecution();
+      return {};
+  }
+  return {};
+}
+
+void Fiber::Main(void* self_ptr) {
+  Fiber* self = static_cast<Fiber*>(self_ptr);
+  self->RunBody();
+  // Nothing with a destructor may live in this frame: it is abandoned.
+  Engine* engine = self->engine_;
+  self->state_ = State::kDone;
+  engine->current = self->resumer_fiber_;
+  engine->slots.Load(self->resumer_->slots);
+  gp_switch(&self->ctx_.sp, self->resumer_->sp);
+  __builtin_trap();  // a finished fiber is never switched to again
+}
+
+void Fiber::RunBody() {
+  v8::Isolate* isolate = engine_->isolate;
+  {
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    isolate->SetStackLimit(reinterpret_cast<uintptr_t>(stack_.low()) + kStackReserve);
+    v8::HandleScope handle_scope(isolate);
+    v8::Local<v8::Context> context = start_context_.Get(isolate);
+    start_context_.Reset();
+    v8::Context::Scope context_scope(context);
+    v8::Local<v8::Function> fn = start_fn_.Get(isolate);
+    start_fn_.Reset();
+    v8::Local<v8::Value> arg = transfer_.Get(isolate);
+    transfer_.Reset();
+
+    v8::TryCatch try_catch(isolate);
+    v8::MaybeLocal<v8::Value> result = fn->Call(context, v8::Undefined(isolate), 1, &arg);
+    v8::Local<v8::Value> out;
+    if (result.ToLocal(&out)) {
+      transfer_.Reset(isolate, out);
+      outcome_ = Outcome::kValue;
+    } else if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
+      outcome_ = Outcome::kTerminated;
+    } else {
+      transfer_.Reset(isolate, try_catch.Exception());
+      outcome_ = Outcome::kThrow;
+    }
+  }
+  // This fiber's V8 "thread" is over: drop its per-thread bookkeeping.
+  isolate->DiscardThreadSpecificMetadata();
+}
+
+}  // namespace greenpatch

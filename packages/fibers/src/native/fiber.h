@@ -1,0 +1,87 @@
+// A fiber: a stack of its own plus its own copy of V8's per-thread state.
+// Switching follows one protocol everywhere (see SwitchTo in fiber.cc):
+// release the isolate with v8::Unlocker, save this context's V8 slots, load
+// the target's, switch stacks; the target takes the isolate back.
+#pragma once
+
+#include <v8.h>
+
+#include <cstdint>
+
+#include "stack.h"
+#include "v8_slots.h"
+
+namespace greenpatch {
+
+// Where a suspended flow of control is parked: its stack pointer and its
+// values of V8's thread-local slots.
+struct Context {
+  void* sp = nullptr;
+  SlotValues slots;
+};
+
+class Fiber;
+
+// One per OS thread that loaded the addon (the main thread, each worker).
+struct Engine {
+  v8::Isolate* isolate = nullptr;
+  V8Slots slots;
+  Context root;              // the thread's own stack
+  Fiber* current = nullptr;  // null while the thread's own stack runs
+  StackPool pool;
+  size_t stack_size = 1024 * 1024;
+  double fibers_created = 0;
+  size_t suspended = 0;      // fibers whose stacks V8 still references
+  bool shutting_down = false;
+  v8::Global<v8::FunctionTemplate> fiber_template;
+
+  static Engine* ForThisThread();
+};
+
+class Fiber {
+ public:
+  enum class State { kNew, kRunning, kSuspended, kDone };
+  enum class Outcome { kValue, kThrow, kTerminated };
+
+  explicit Fiber(Engine* engine) : engine_(engine) {}
+  ~Fiber();
+
+  State state() const { return state_; }
+
+  // Enters the fiber (starting `fn` if it is new or finished) with `value`,
+  // or with `value` thrown at its Fiber.yield() when `throwing`. Returns what
+  // the fiber yields or returns; rethrows what it throws. Empty when an
+  // exception is pending for the caller.
+  v8::MaybeLocal<v8::Value> Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
+                                   bool throwing, v8::Local<v8::Value> fn);
+
+  // Leaves the current fiber for whoever resumed it, handing over `value`.
+  // Returns what the next Resume() hands in. Empty when an exception is
+  // pending (misuse, or a value thrown in by the resumer).
+  static v8::MaybeLocal<v8::Value> Suspend(Engine* engine, v8::Local<v8::Value> value);
+
+  v8::Global<v8::Object> handle;  // weak: the JS object that owns this fiber
+
+ private:
+  static void Main(void* self);
+  void RunBody();
+  void SwitchTo(Context* from, Context* to);
+  v8::MaybeLocal<v8::Value> Deliver();
+
+  Engine* engine_;
+  State state_ = State::kNew;
+  Context ctx_;
+  Context* resumer_ = nullptr;
+  Fiber* resumer_fiber_ = nullptr;
+  Stack stack_;
+  bool has_stack_ = false;
+  v8::Global<v8::Function> start_fn_;
+  v8::Global<v8::Context> start_context_;
+  v8::Global<v8::Value> transfer_;
+  Outcome outcome_ = Outcome::kValue;
+};
+
+// Throws an Error (or TypeError) with a `code` property into `isolate`.
+void ThrowCoded(v8::Isolate* isolate, const char* code, const char* message, bool type_error = false);
+
+}  // namespace greenpatch

@@ -1,0 +1,197 @@
+#include "v8_slots.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace greenpatch {
+namespace {
+
+struct SlotSpec {
+  const char* names[2];  // mangled; the second is an older spelling
+  const char* label;
+  bool wide;             // 8 bytes, else 4
+  bool required;
+};
+
+constexpr SlotSpec kSpecs[kMaxSlots] = {
+    {{"_ZN2v88internal18g_current_isolate_E", nullptr}, "g_current_isolate_", true, true},
+    {{"_ZN2v88internal34g_current_per_isolate_thread_data_E", nullptr}, "g_current_per_isolate_thread_data_", true, true},
+    {{"_ZN2v88internal12_GLOBAL__N_19thread_idE", nullptr}, "thread_id", false, true},
+    {{"_ZN2v88internal21g_current_local_heap_E", "_ZN2v88internal12_GLOBAL__N_118current_local_heapE"},
+     "current local heap", true, false},
+    {{"_ZN2v88internal12_GLOBAL__N_123current_marking_barrierE", nullptr}, "current marking barrier", true, false},
+};
+constexpr int kRequired = 3;
+constexpr uint64_t kMissing = UINT64_MAX;
+
+// Where the symbols were found: which loaded module, at what offsets inside
+// that module's TLS block. The same for every thread of the process.
+struct Location {
+  bool done = false;
+  std::string error;
+  std::string module_path;
+  size_t module_index = 0;  // position in dl_iterate_phdr order
+  uint64_t offsets[kMaxSlots] = {};  // kMissing where an optional one is absent
+};
+
+Location g_location;
+std::once_flag g_location_once;
+
+struct Module {
+  std::string path;  // empty for the executable
+  size_t index;      // position in dl_iterate_phdr order
+  bool has_tls;
+};
+
+// Searches one ELF file's .symtab and .dynsym for the TLS symbols of kSpecs.
+// Returns how many of the required ones were found.
+int FindSymbols(const std::string& path, uint64_t offsets[kMaxSlots]) {
+  for (int k = 0; k < kMaxSlots; k++) offsets[k] = kMissing;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(Elf64_Ehdr))) {
+    close(fd);
+    return 0;
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) return 0;
+  const char* base = static_cast<const char*>(map);
+  const Elf64_Ehdr* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
+  int count = 0;
+  bool valid = memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 &&
+               eh->e_ident[EI_CLASS] == ELFCLASS64 && eh->e_shentsize == sizeof(Elf64_Shdr) &&
+               eh->e_shoff + uint64_t{eh->e_shnum} * sizeof(Elf64_Shdr) <= size;
+  for (int pass = 0; valid && pass < 2; pass++) {
+    const uint32_t wanted = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
+    const Elf64_Shdr* sh = reinterpret_cast<const Elf64_Shdr*>(base + eh->e_shoff);
+    for (int i = 0; i < eh->e_shnum; i++) {
+      if (sh[i].sh_type != wanted || sh[i].sh_link >= eh->e_shnum) continue;
+      const Elf64_Shdr& strtab = sh[sh[i].sh_link];
+      if (sh[i].sh_offset + sh[i].sh_size > size || strtab.sh_offset + strtab.sh_size > size) continue;
+      const Elf64_Sym* syms = reinterpret_cast<const Elf64_Sym*>(base + sh[i].sh_offset);
+      const char* names = base + strtab.sh_offset;
+      size_t nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
+      for (size_t s = 0; s < nsyms; s++) {
+        if (ELF64_ST_TYPE(syms[s].st_info) != STT_TLS || syms[s].st_name >= strtab.sh_size) continue;
+        const char* name = names + syms[s].st_name;
+        for (int k = 0; k < kMaxSlots; k++) {
+          for (const char* wanted_name : kSpecs[k].names) {
+            if (offsets[k] == kMissing && wanted_name != nullptr && strcmp(name, wanted_name) == 0) {
+              offsets[k] = syms[s].st_value;
+              if (kSpecs[k].required) count++;
+            }
+          }
+        }
+      }
+    }
+  }
+  munmap(map, size);
+  return count;
+}
+
+int CollectModules(struct dl_phdr_info* info, size_t, void* data) {
+  auto* modules = static_cast<std::vector<Module>*>(data);
+  size_t index = modules->size();
+  bool has_tls = false;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    if (info->dlpi_phdr[i].p_type == PT_TLS) has_tls = true;
+  }
+  // Every module is kept so that indices match a later walk.
+  modules->push_back({info->dlpi_name ? info->dlpi_name : "", index, has_tls});
+  return 0;
+}
+
+void Locate() {
+  std::vector<Module> modules;
+  dl_iterate_phdr(CollectModules, &modules);
+  std::string missing;
+  for (const Module& m : modules) {
+    if (!m.has_tls) continue;
+    std::string path = m.path.empty() ? std::string("/proc/self/exe") : m.path;
+    uint64_t offsets[kMaxSlots];
+    int n = FindSymbols(path, offsets);
+    if (n == kRequired) {
+      g_location.module_path = m.path.empty() ? "the node executable" : m.path;
+      g_location.module_index = m.index;
+      memcpy(g_location.offsets, offsets, sizeof(offsets));
+      g_location.done = true;
+      return;
+    }
+    if (n > 0) {
+      missing = path + " lacks";
+      for (int k = 0; k < kRequired; k++) {
+        if (offsets[k] == kMissing) missing += std::string(" ") + kSpecs[k].label;
+      }
+    }
+  }
+  g_location.error = missing.empty()
+      ? "V8's thread-local variables (g_current_isolate_, g_current_per_isolate_thread_data_, "
+        "thread_id) are not in the symbol table of any loaded module (a stripped build of Node?)"
+      : "V8's thread-local variables are incomplete: " + missing;
+}
+
+struct TlsQuery {
+  size_t wanted;
+  size_t seen = 0;
+  void* tls_data = nullptr;
+};
+
+int FindTlsBlock(struct dl_phdr_info* info, size_t, void* data) {
+  auto* q = static_cast<TlsQuery*>(data);
+  if (q->seen++ == q->wanted) {
+    q->tls_data = info->dlpi_tls_data;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool V8Slots::Bind(void* expected_isolate, std::string* error) {
+  std::call_once(g_location_once, Locate);
+  if (!g_location.done) {
+    *error = g_location.error;
+    return false;
+  }
+  // dlpi_tls_data is the calling thread's copy of the module's TLS block, so
+  // this works for the executable and for a shared libnode alike.
+  TlsQuery q{g_location.module_index};
+  dl_iterate_phdr(FindTlsBlock, &q);
+  if (q.tls_data == nullptr) {
+    *error = "the TLS block of " + g_location.module_path + " is not allocated on this thread";
+    return false;
+  }
+  char* block = static_cast<char*>(q.tls_data);
+  count_ = 0;
+  for (int k = 0; k < kMaxSlots; k++) {
+    if (g_location.offsets[k] == kMissing) continue;
+    addr_[count_] = block + g_location.offsets[k];
+    wide_[count_] = kSpecs[k].wide;
+    count_++;
+  }
+  // Trust nothing that does not hold what V8 itself says is current. The
+  // required slots come first, in kSpecs order.
+  SlotValues now;
+  Save(&now);
+  if (now.values[0] != reinterpret_cast<uint64_t>(expected_isolate) || now.values[1] == 0 ||
+      static_cast<int32_t>(now.values[2]) <= 0) {
+    *error = "V8's thread-local variables found in " + g_location.module_path +
+             " do not hold the current isolate's state";
+    count_ = 0;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace greenpatch
