@@ -1,0 +1,62 @@
+// Loads the addon built by scripts/build-native.mjs for the running Node.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { codedError } from './errors';
+
+/** The native handle behind one fiber. */
+export interface NativeCoroutine {
+  /**
+   * Enters the fiber: starts `fn` (when new or finished) with `value`, or
+   * resumes its suspend() with `value`, thrown there when `throwing`.
+   * Returns what the fiber suspends with or returns; rethrows what it throws.
+   */
+  resume(value: unknown, throwing: boolean, fn?: (value: unknown) => unknown): unknown;
+  /** 0 new, 1 running, 2 suspended, 3 finished. */
+  state(): CoroutineState;
+}
+
+export const enum CoroutineState {
+  New = 0,
+  Running = 1,
+  Suspended = 2,
+  Done = 3,
+}
+
+export interface EngineSettings {
+  poolSize: number;
+  stackSize: number;
+  fibersCreated: number;
+  pooled: number;
+  suspended: number;
+}
+
+export interface Binding {
+  Coroutine: new () => NativeCoroutine;
+  /** Leaves the current fiber for its resumer; returns what the next resume hands in. */
+  suspend(value: unknown): unknown;
+  settings(change?: { poolSize?: number; stackSize?: number }): EngineSettings;
+  backend: 'native' | 'threads';
+}
+
+function load(): Binding {
+  const wanted = process.env.GREENPATCH_BACKEND;
+  if (wanted !== undefined && wanted !== '' && wanted !== 'native') {
+    throw codedError(
+      'ERR_GREENPATCH_UNSUPPORTED_BACKEND',
+      `GREENPATCH_BACKEND=${wanted} is not available in this build; the only backend is "native"`,
+    );
+  }
+  const dir = `${process.platform}-${process.arch}-node${process.versions.modules}`;
+  const file = join(__dirname, '..', 'prebuilds', dir, 'greenpatch_fibers.node');
+  if (!existsSync(file)) {
+    throw codedError(
+      'ERR_GREENPATCH_NOT_BUILT',
+      `@greenpatch/fibers has no addon for Node ${process.version} (${dir}); ` +
+        'build it with `pnpm build` (or `node scripts/build-native.mjs` in packages/fibers)',
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as Binding;
+}
+
+export const binding: Binding = load();

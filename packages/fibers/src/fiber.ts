@@ -1,0 +1,206 @@
+// The node-fibers API on top of the native coroutine handle.
+import { binding, CoroutineState, type NativeCoroutine } from './binding';
+import { codedError } from './errors';
+
+/** A fiber: a function with a stack of its own that can stop at `Fiber.yield()` and be resumed. */
+export interface Fiber {
+  /**
+   * Starts the fiber (its function receives `value`) or, when it is suspended
+   * in `Fiber.yield()`, resumes it (that call returns `value`). Returns what
+   * the fiber passes to its next `Fiber.yield()`, or what its function
+   * returns. An exception thrown inside the fiber comes out of here.
+   * A fiber whose function has returned starts over.
+   */
+  run(value?: unknown): any;
+  /**
+   * Resumes a fiber suspended in `Fiber.yield()` by throwing `error` there.
+   * Returns or throws like `run()`.
+   */
+  throwInto(error: unknown): any;
+  /**
+   * Ends a suspended fiber: throws a `FiberResetError` at its `Fiber.yield()`
+   * so that its `finally` blocks run, then makes it new again. Returns the
+   * function's return value if it caught the error and returned, undefined if
+   * it unwound. Does nothing to a fiber that is not started.
+   */
+  reset(): any;
+  /** True from the first `run()` until the fiber's function returns or throws. */
+  readonly started: boolean;
+}
+
+/** The `Fiber` function: `Fiber(fn)` and `new Fiber(fn)` both create a fiber. */
+export interface FiberConstructor {
+  new (fn: (value?: any) => any): Fiber;
+  (fn: (value?: any) => any): Fiber;
+  readonly prototype: Fiber;
+  /**
+   * Suspends the current fiber, handing `value` to whoever resumed it (their
+   * `run()` returns it). Returns the value of the `run()` that resumes it.
+   * Throws `ERR_FIBER_YIELD_OUTSIDE` when no fiber is running.
+   */
+  yield(value?: unknown): any;
+  /** The fiber that is running, or undefined on the thread's own stack. */
+  readonly current: Fiber | undefined;
+  /** How many finished fibers' stacks are kept for reuse (default 120). */
+  poolSize: number;
+  /** Usable stack bytes of each new fiber (default 1 MiB; at least 256 KiB). */
+  stackSize: number;
+  /** How many fibers have been started on this thread. */
+  readonly fibersCreated: number;
+  /** Which engine backend runs fibers: "native" (own stacks, V8 thread state swapped). */
+  readonly backend: 'native' | 'threads';
+  /** Thrown into a fiber by `reset()` and when a suspended fiber is collected. */
+  readonly ResetError: typeof FiberResetError;
+}
+
+/** Thrown into a suspended fiber to unwind it (`reset()`, or collection). */
+export class FiberResetError extends Error {
+  readonly code = 'ERR_FIBER_RESET';
+  constructor() {
+    super('This fiber was reset');
+    this.name = 'FiberResetError';
+  }
+}
+
+interface FiberState {
+  fn: (value?: unknown) => unknown;
+  co: NativeCoroutine;
+}
+
+const states = new WeakMap<Fiber, FiberState>();
+let current: Fiber | undefined;
+
+// A suspended fiber whose Fiber object nobody can reach is unwound here, in
+// an ordinary task after the collection: its finally blocks run and its stack
+// goes back to the pool. The held value is the native handle alone, which
+// does not reach the Fiber object.
+const unwinder = new FinalizationRegistry<NativeCoroutine>((co) => {
+  if (co.state() !== CoroutineState.Suspended) return;
+  const saved = current;
+  current = undefined;
+  try {
+    co.resume(new FiberResetError(), true);
+  } catch (error) {
+    if (!(error instanceof FiberResetError)) throw error;
+  } finally {
+    current = saved;
+  }
+});
+
+function stateOf(fiber: unknown): FiberState {
+  const state = states.get(fiber as Fiber);
+  if (state === undefined) {
+    throw codedError('ERR_INVALID_THIS', 'Receiver is not a Fiber', TypeError);
+  }
+  return state;
+}
+
+function enter(fiber: Fiber, state: FiberState, value: unknown, throwing: boolean): unknown {
+  const saved = current;
+  current = fiber;
+  try {
+    return state.co.resume(value, throwing, state.fn);
+  } finally {
+    current = saved;
+  }
+}
+
+const FiberFunction = function Fiber(this: Fiber | undefined, fn: (value?: unknown) => unknown): Fiber {
+  if (!(this instanceof FiberFunction)) return new FiberFunction(fn);
+  if (typeof fn !== 'function') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'The "fn" argument must be a function', TypeError);
+  }
+  const co = new binding.Coroutine();
+  states.set(this, { fn, co });
+  unwinder.register(this, co);
+  return this;
+} as unknown as FiberConstructor;
+
+Object.defineProperties(FiberFunction.prototype, {
+  run: {
+    value: function run(this: Fiber, value?: unknown) {
+      return enter(this, stateOf(this), value, false);
+    },
+    writable: true,
+    configurable: true,
+  },
+  throwInto: {
+    value: function throwInto(this: Fiber, error: unknown) {
+      return enter(this, stateOf(this), error, true);
+    },
+    writable: true,
+    configurable: true,
+  },
+  reset: {
+    value: function reset(this: Fiber) {
+      const state = stateOf(this);
+      if (state.co.state() !== CoroutineState.Suspended) {
+        if (state.co.state() === CoroutineState.Running) {
+          throw codedError('ERR_FIBER_RUNNING', 'A running fiber cannot be reset');
+        }
+        return undefined;
+      }
+      let result: unknown;
+      try {
+        result = enter(this, state, new FiberResetError(), true);
+      } catch (error) {
+        if (!(error instanceof FiberResetError)) throw error;
+      }
+      if (state.co.state() === CoroutineState.Suspended) {
+        throw codedError('ERR_FIBER_ZOMBIE', 'The fiber yielded instead of ending when it was reset');
+      }
+      return result;
+    },
+    writable: true,
+    configurable: true,
+  },
+  started: {
+    get(this: Fiber) {
+      const s = stateOf(this).co.state();
+      return s === CoroutineState.Running || s === CoroutineState.Suspended;
+    },
+    configurable: true,
+  },
+});
+
+Object.defineProperties(FiberFunction, {
+  yield: {
+    value: function yield_(value?: unknown) {
+      return binding.suspend(value);
+    },
+    writable: true,
+    configurable: true,
+  },
+  current: {
+    get: () => current,
+    configurable: true,
+  },
+  poolSize: {
+    get: () => binding.settings().poolSize,
+    set: (n: number) => {
+      binding.settings({ poolSize: n });
+    },
+    configurable: true,
+  },
+  stackSize: {
+    get: () => binding.settings().stackSize,
+    set: (n: number) => {
+      binding.settings({ stackSize: n });
+    },
+    configurable: true,
+  },
+  fibersCreated: {
+    get: () => binding.settings().fibersCreated,
+    configurable: true,
+  },
+  backend: {
+    value: binding.backend,
+    enumerable: true,
+  },
+  ResetError: {
+    value: FiberResetError,
+  },
+});
+
+/** Creates and runs fibers; see {@link FiberConstructor}. */
+export const Fiber: FiberConstructor = FiberFunction;

@@ -1,0 +1,2 @@
+// The public API of greenpatch. Each module below is one concept.
+export {};
