@@ -25,6 +25,7 @@ export const enum CoroutineState {
 export interface EngineSettings {
   poolSize: number;
   stackSize: number;
+  minStackSize: number;
   fibersCreated: number;
   pooled: number;
   suspended: number;
@@ -34,7 +35,7 @@ export interface Binding {
   Coroutine: new () => NativeCoroutine;
   /** Leaves the current fiber for its resumer; returns what the next resume hands in. */
   suspend(value: unknown): unknown;
-  settings(change?: { poolSize?: number; stackSize?: number }): EngineSettings;
+  settings(change?: { poolSize?: number; stackSize?: number; v8StackSize?: number }): EngineSettings;
   backend: 'native' | 'threads';
 }
 
@@ -55,8 +56,25 @@ function load(): Binding {
         'build it with `pnpm build` (or `node scripts/build-native.mjs` in packages/fibers)',
     );
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(file) as Binding;
+  const loaded = require(file) as Binding;
+  loaded.settings({ v8StackSize: v8StackSizeFlag() * 1024 });
+  return loaded;
+}
+
+/**
+ * V8's JavaScript stack area per thread, in KiB: the last --stack-size given
+ * to node, else V8's default for 64-bit targets. Fibers get the same area.
+ */
+function v8StackSizeFlag(): number {
+  let kib = 984;
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--stack[-_]size(?:=(\d+))?$/.exec(args[i]!);
+    if (m === null) continue;
+    const value = Number(m[1] ?? args[i + 1]);
+    if (Number.isInteger(value) && value > 0) kib = value;
+  }
+  return kib;
 }
 
 export const binding: Binding = load();

@@ -43,7 +43,12 @@ export interface FiberConstructor {
   readonly current: Fiber | undefined;
   /** How many finished fibers' stacks are kept for reuse (default 120). */
   poolSize: number;
-  /** Usable stack bytes of each new fiber (default 1 MiB; at least 256 KiB). */
+  /**
+   * Stack bytes of each new fiber (default 2 MiB, reserved, not committed:
+   * only touched pages cost memory). At least V8's JavaScript stack area
+   * (node's --stack-size, so that fibers recurse as deep as the thread) plus
+   * a native reserve; smaller values throw ERR_OUT_OF_RANGE.
+   */
   stackSize: number;
   /** How many fibers have been started on this thread. */
   readonly fibersCreated: number;

@@ -30,7 +30,14 @@ class Future<T = any> {
     for (const key of allKeys(fnOrObject)) {
       const value = (fnOrObject as Record<string, unknown>)[key];
       if (typeof value === 'function') {
-        wrapped[key + suffix] = wrapFunction((value as NodeStyle).bind(fnOrObject), multi);
+        // defineProperty, not assignment: [[Set]] through a module namespace
+        // prototype is refused.
+        Object.defineProperty(wrapped, key + suffix, {
+          value: wrapFunction((value as NodeStyle).bind(fnOrObject), multi),
+          writable: true,
+          configurable: true,
+          enumerable: true,
+        });
       }
     }
     return wrapped;

@@ -77,8 +77,9 @@ void Suspend(const FunctionCallbackInfo<Value>& info) {
   if (Fiber::Suspend(engine, info[0]).ToLocal(&result)) info.GetReturnValue().Set(result);
 }
 
-// settings(): returns { poolSize, stackSize, fibersCreated, pooled, suspended };
-// settings({ poolSize?, stackSize? }) changes them first.
+// settings(): returns { poolSize, stackSize, minStackSize, fibersCreated,
+// pooled, suspended }; settings({ poolSize?, stackSize?, v8StackSize? })
+// changes them first.
 void Settings(const FunctionCallbackInfo<Value>& info) {
   Engine* engine = Engine::ForThisThread();
   Isolate* isolate = engine->isolate;
@@ -95,13 +96,25 @@ void Settings(const FunctionCallbackInfo<Value>& info) {
       }
       engine->pool.set_limit(static_cast<size_t>(n));
     }
+    if (!opts->Get(context, String::NewFromUtf8Literal(isolate, "v8StackSize")).ToLocal(&v)) return;
+    if (!v->IsUndefined()) {
+      double n = v->IsNumber() ? v.As<v8::Number>()->Value() : -1;
+      if (!(n >= 64 * 1024 && n <= 1024.0 * 1024 * 1024)) {
+        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", "v8StackSize must be a number of bytes from 65536 to 1073741824", true);
+        return;
+      }
+      engine->v8_stack_size = static_cast<size_t>(n);
+      if (engine->stack_size < engine->MinStackSize()) engine->stack_size = engine->MinStackSize();
+    }
     if (!opts->Get(context, String::NewFromUtf8Literal(isolate, "stackSize")).ToLocal(&v)) return;
     if (!v->IsUndefined()) {
       double n = v->IsNumber() ? v.As<v8::Number>()->Value() : -1;
-      // Below 256 KiB too little would be left for JavaScript above the
-      // reserve kept for C++; above 1 GiB is surely a mistake.
-      if (!(n >= 256 * 1024 && n <= 1024.0 * 1024 * 1024)) {
-        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", "stackSize must be a number of bytes from 262144 to 1073741824", true);
+      // Smaller than V8's JavaScript stack area plus the native reserve, V8
+      // would run past the end of the stack before it throws RangeError.
+      if (!(n >= static_cast<double>(engine->MinStackSize()) && n <= 1024.0 * 1024 * 1024)) {
+        std::string msg = "stackSize must be a number of bytes from " + std::to_string(engine->MinStackSize()) +
+                          " (V8's --stack-size plus a native reserve) to 1073741824";
+        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", msg.c_str(), true);
         return;
       }
       engine->stack_size = static_cast<size_t>(n);
@@ -116,6 +129,7 @@ void Settings(const FunctionCallbackInfo<Value>& info) {
   set("fibersCreated", engine->fibers_created);
   set("pooled", static_cast<double>(engine->pool.pooled()));
   set("suspended", static_cast<double>(engine->suspended));
+  set("minStackSize", static_cast<double>(engine->MinStackSize()));
   info.GetReturnValue().Set(out);
 }
 
@@ -159,9 +173,8 @@ NODE_MODULE_INIT(/* exports, module, context */) {
     Local<FunctionTemplate> tmpl = FunctionTemplate::New(isolate, New);
     tmpl->SetClassName(String::NewFromUtf8Literal(isolate, "Coroutine"));
     tmpl->InstanceTemplate()->SetInternalFieldCount(1);
-    Local<v8::Signature> sig = v8::Signature::New(isolate, tmpl);
-    tmpl->PrototypeTemplate()->Set(isolate, "resume", FunctionTemplate::New(isolate, Resume, {}, sig));
-    tmpl->PrototypeTemplate()->Set(isolate, "state", FunctionTemplate::New(isolate, GetState, {}, sig));
+    tmpl->PrototypeTemplate()->Set(isolate, "resume", FunctionTemplate::New(isolate, Resume));
+    tmpl->PrototypeTemplate()->Set(isolate, "state", FunctionTemplate::New(isolate, GetState));
     engine->fiber_template.Reset(isolate, tmpl);
     node::AddEnvironmentCleanupHook(isolate, OnEnvironmentExit, engine);
   }

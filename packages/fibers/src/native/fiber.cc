@@ -9,13 +9,11 @@
 namespace greenpatch {
 namespace {
 
-// Stack kept free below V8's stack limit for the C++ that runs after JS hits
-// the limit (throwing RangeError, GC, runtime functions).
-constexpr size_t kStackReserve = 128 * 1024;
-
 thread_local Engine* t_engine = nullptr;
 
 }  // namespace
+
+size_t Engine::MinStackSize() const { return v8_stack_size + kNativeReserve; }
 
 Engine* Engine::ForThisThread() {
   if (t_engine == nullptr) t_engine = new Engine();
@@ -40,12 +38,26 @@ Fiber::~Fiber() {
 }
 
 void Fiber::SwitchTo(Context* from, Context* to) {
-  v8::Unlocker unlocker(engine_->isolate);
-  engine_->slots.Save(&from->slots);
-  engine_->slots.Load(to->slots);
-  gp_switch(&from->sp, to->sp);
-  // Back on `from`: whoever switched here loaded our slots; ~Unlocker takes
-  // the isolate and V8 restores this context's thread state.
+  v8::Isolate* isolate = engine_->isolate;
+  // Leave the isolate completely, and enter it again once resumed. Then no
+  // suspended context keeps an entry on the isolate's entry stack (Node would
+  // refuse to dispose of the isolate at exit), and each re-entry makes V8
+  // record this context's own stack start for the heap's conservative stack
+  // scan, and its thread id as the isolate's current one.
+  int depth = 0;
+  while (v8::Isolate::TryGetCurrent() == isolate) {
+    isolate->Exit();
+    depth++;
+  }
+  {
+    v8::Unlocker unlocker(isolate);
+    engine_->slots.Save(&from->slots);
+    engine_->slots.Load(to->slots);
+    gp_switch(&from->sp, to->sp);
+    // Back on `from`: whoever switched here loaded our slots; ~Unlocker takes
+    // the isolate and V8 restores this context's thread state.
+  }
+  while (depth-- > 0) isolate->Enter();
 }
 
 v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
@@ -76,7 +88,9 @@ v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Loca
     }
     has_stack_ = true;
     ctx_.sp = PrepareStack(stack_.high(), &Fiber::Main, this);
-    ctx_.slots = SlotValues();  // all zero: V8 sees a thread it has never met
+    // All zero, V8 sees a thread it has never met; but its stack is this one.
+    ctx_.slots = SlotValues();
+    ctx_.slots.values[kStackStartSlot] = reinterpret_cast<uint64_t>(stack_.high());
     start_fn_.Reset(isolate, fn.As<v8::Function>());
     start_context_.Reset(isolate, context);
     engine_->fibers_created++;
@@ -113,12 +127,7 @@ v8::MaybeLocal<v8::Value> Fiber::Suspend(Engine* engine, v8::Local<v8::Value> va
   self->outcome_ = Outcome::kValue;
   self->state_ = State::kSuspended;
   engine->current = self->resumer_fiber_;
-  // Only running fibers keep an entry on the isolate's entry stack, so that
-  // entries stay strictly nested and none is left when Node disposes the
-  // isolate with fibers still suspended.
-  isolate->Exit();
   self->SwitchTo(&self->ctx_, self->resumer_);
-  isolate->Enter();
   // Resumed: Resume() set state and current.
   return self->Deliver();
 }
@@ -160,7 +169,11 @@ void Fiber::RunBody() {
   {
     v8::Locker locker(isolate);
     v8::Isolate::Scope isolate_scope(isolate);
-    isolate->SetStackLimit(reinterpret_cast<uintptr_t>(stack_.low()) + kStackReserve);
+    // No SetStackLimit(): V8 gives this new "thread" the same JavaScript
+    // stack area as any thread (--stack-size below the stack start it sees,
+    // ours). Engine::MinStackSize() keeps the stack larger than that. V8 14
+    // also keeps the size of the last SetStackLimit() isolate-wide, which
+    // would then disagree with every other context's stack.
     v8::HandleScope handle_scope(isolate);
     v8::Local<v8::Context> context = start_context_.Get(isolate);
     start_context_.Reset();

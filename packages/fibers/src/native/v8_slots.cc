@@ -25,11 +25,12 @@ constexpr SlotSpec kSpecs[kMaxSlots] = {
     {{"_ZN2v88internal18g_current_isolate_E", nullptr}, "g_current_isolate_", true, true},
     {{"_ZN2v88internal34g_current_per_isolate_thread_data_E", nullptr}, "g_current_per_isolate_thread_data_", true, true},
     {{"_ZN2v88internal12_GLOBAL__N_19thread_idE", nullptr}, "thread_id", false, true},
+    {{"_ZN2v84base12_GLOBAL__N_118thread_stack_startE", nullptr}, "thread_stack_start", true, true},
     {{"_ZN2v88internal21g_current_local_heap_E", "_ZN2v88internal12_GLOBAL__N_118current_local_heapE"},
      "current local heap", true, false},
     {{"_ZN2v88internal12_GLOBAL__N_123current_marking_barrierE", nullptr}, "current marking barrier", true, false},
 };
-constexpr int kRequired = 3;
+constexpr int kRequired = 4;  // the first four; kStackStartSlot is the fourth
 constexpr uint64_t kMissing = UINT64_MAX;
 
 // Where the symbols were found: which loaded module, at what offsets inside
@@ -137,7 +138,8 @@ void Locate() {
   }
   g_location.error = missing.empty()
       ? "V8's thread-local variables (g_current_isolate_, g_current_per_isolate_thread_data_, "
-        "thread_id) are not in the symbol table of any loaded module (a stripped build of Node?)"
+        "thread_id, thread_stack_start) are not in the symbol table of any loaded module "
+        "(a stripped build of Node?)"
       : "V8's thread-local variables are incomplete: " + missing;
 }
 
@@ -184,8 +186,9 @@ bool V8Slots::Bind(void* expected_isolate, std::string* error) {
   // required slots come first, in kSpecs order.
   SlotValues now;
   Save(&now);
+  const uint64_t here = reinterpret_cast<uint64_t>(__builtin_frame_address(0));
   if (now.values[0] != reinterpret_cast<uint64_t>(expected_isolate) || now.values[1] == 0 ||
-      static_cast<int32_t>(now.values[2]) <= 0) {
+      static_cast<int32_t>(now.values[2]) <= 0 || now.values[kStackStartSlot] <= here) {
     *error = "V8's thread-local variables found in " + g_location.module_path +
              " do not hold the current isolate's state";
     count_ = 0;

@@ -3,10 +3,11 @@
 // a thread of its own to V8 (see ../shared/DESIGN.md, "The engine"). This file
 // finds them in the running binary's symbol table and swaps them.
 //
-// Besides the three that must be there, V8 keeps two more per-thread values
-// that Isolate::Enter()/Exit() set and clear on recent versions (V8 14 clears
-// the current LocalHeap and marking barrier when a thread leaves the isolate):
-// they are swapped with the others where the binary has them.
+// Also swapped: the thread's cached stack start (v8::base), which
+// Isolate::Enter() hands to the heap as the top of the stack that cppgc scans
+// conservatively, so each fiber must own one that points at its own stack;
+// and, where the binary has them, the current LocalHeap and marking barrier,
+// which V8 14 sets and clears in Isolate::Enter()/Exit().
 #pragma once
 
 #include <cstdint>
@@ -14,10 +15,12 @@
 
 namespace greenpatch {
 
-constexpr int kMaxSlots = 5;
+constexpr int kMaxSlots = 6;
+// Index of the stack-start slot in SlotValues (see kSpecs in v8_slots.cc).
+constexpr int kStackStartSlot = 3;
 
 struct SlotValues {
-  uint64_t values[kMaxSlots] = {0, 0, 0, 0, 0};
+  uint64_t values[kMaxSlots] = {};
 };
 
 class V8Slots {

@@ -1,0 +1,88 @@
+// A switch leaves Node's async context (AsyncLocalStorage, async_hooks) as it was.
+import test from 'ava';
+import { AsyncLocalStorage, createHook, executionAsyncId, triggerAsyncId } from 'node:async_hooks';
+import Fiber from '@greenpatch/fibers';
+
+test('the resumer keeps its AsyncLocalStorage store across run()', (t) => {
+  const als = new AsyncLocalStorage();
+  als.run('outer', () => {
+    const fiber = Fiber(() => {
+      t.is(als.getStore(), 'outer'); // a fiber runs in its resumer's context
+      Fiber.yield();
+      return als.getStore();
+    });
+    fiber.run();
+    t.is(als.getStore(), 'outer');
+    t.is(fiber.run(), 'outer');
+    t.is(als.getStore(), 'outer');
+  });
+  t.is(als.getStore(), undefined);
+});
+
+test('a store set and finished inside a fiber does not leak out', (t) => {
+  const als = new AsyncLocalStorage();
+  const fiber = Fiber(() => {
+    als.run('inner', () => {
+      t.is(als.getStore(), 'inner');
+    });
+    Fiber.yield();
+    t.is(als.getStore(), undefined);
+  });
+  fiber.run();
+  t.is(als.getStore(), undefined);
+  fiber.run();
+});
+
+test('execution and trigger async ids are unchanged by switches', (t) => {
+  const eid = executionAsyncId();
+  const tid = triggerAsyncId();
+  const fiber = Fiber(() => {
+    t.is(executionAsyncId(), eid);
+    Fiber.yield();
+    t.is(executionAsyncId(), eid);
+  });
+  fiber.run();
+  t.is(executionAsyncId(), eid);
+  t.is(triggerAsyncId(), tid);
+  fiber.run();
+  t.is(executionAsyncId(), eid);
+});
+
+test('async_hooks see promises made inside fibers, and their reactions run', async (t) => {
+  const inits = new Set();
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'PROMISE') inits.add(id);
+    },
+  }).enable();
+  let resolveIt;
+  const fiber = Fiber(() => {
+    const p = new Promise((resolve) => {
+      resolveIt = resolve;
+    });
+    Fiber.yield(p);
+    return p.then((v) => v * 2);
+  });
+  const p = fiber.run();
+  const doubled = fiber.run();
+  resolveIt(21);
+  t.is(await p, 21);
+  t.is(await doubled, 42);
+  hook.disable();
+  t.true(inits.size >= 2);
+});
+
+test('an async function started in a fiber finishes after the fiber yields', async (t) => {
+  const als = new AsyncLocalStorage();
+  let pending;
+  const fiber = Fiber(() => {
+    pending = als.run('in async', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return als.getStore();
+    });
+    Fiber.yield();
+  });
+  fiber.run();
+  t.is(await pending, 'in async');
+  fiber.reset();
+});
