@@ -1,0 +1,145 @@
+// The engine's costs, each beside the nearest thing stock Node offers:
+// a run()+yield() round trip vs `await null`, a fiber's create+run-to-end vs
+// an async function's call+await, and the memory each suspended one holds.
+// Each backend present is measured in a process of its own.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const BUDGET_MS = 1500; // per measurement
+
+function timeLoop(fn, maxIterations) {
+  // Warm up, then as many iterations as fit in the budget.
+  fn(Math.min(10_000, maxIterations));
+  let n = 10_000;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    fn(n);
+    const ns = Number(process.hrtime.bigint() - t0);
+    if (ns > BUDGET_MS * 1e6 / 4 || n >= maxIterations) return ns / n;
+    n = Math.min(maxIterations, n * 4);
+  }
+}
+
+async function timeLoopAsync(fn, maxIterations) {
+  await fn(Math.min(10_000, maxIterations));
+  let n = 10_000;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    await fn(n);
+    const ns = Number(process.hrtime.bigint() - t0);
+    if (ns > BUDGET_MS * 1e6 / 4 || n >= maxIterations) return ns / n;
+    n = Math.min(maxIterations, n * 4);
+  }
+}
+
+function rssPerItem(make, count) {
+  globalThis.gc();
+  const before = process.memoryUsage().rss;
+  const keep = make(count);
+  globalThis.gc();
+  const after = process.memoryUsage().rss;
+  return { bytes: (after - before) / count, keep };
+}
+
+async function measure() {
+  const require = createRequire(import.meta.url);
+  const Fiber = require('../packages/fibers');
+
+  const fiber = Fiber(() => {
+    for (;;) Fiber.yield();
+  });
+  fiber.run();
+  const roundTrip = timeLoop((n) => {
+    for (let i = 0; i < n; i++) fiber.run();
+  }, 5_000_000);
+  const awaitNull = await timeLoopAsync(async (n) => {
+    for (let i = 0; i < n; i++) await null;
+  }, 20_000_000);
+
+  const body = () => 1;
+  const create = timeLoop((n) => {
+    for (let i = 0; i < n; i++) Fiber(body).run();
+  }, 2_000_000);
+  const asyncBody = async () => 1;
+  const asyncCall = await timeLoopAsync(async (n) => {
+    for (let i = 0; i < n; i++) await asyncBody();
+  }, 5_000_000);
+
+  const N = 10_000;
+  const fibers = rssPerItem((count) => {
+    const all = [];
+    for (let i = 0; i < count; i++) {
+      const f = Fiber((x) => {
+        const local = { x, list: [x, x + 1] };
+        Fiber.yield(local);
+        return local;
+      });
+      f.run(i);
+      all.push(f);
+    }
+    return all;
+  }, N);
+  const forever = new Promise(() => {});
+  const asyncs = rssPerItem((count) => {
+    const all = [];
+    for (let i = 0; i < count; i++) {
+      all.push(
+        (async (x) => {
+          const local = { x, list: [x, x + 1] };
+          await forever;
+          return local;
+        })(i),
+      );
+    }
+    return all;
+  }, N);
+  for (const f of fibers.keep) f.reset();
+
+  return {
+    backend: Fiber.backend,
+    node: process.version,
+    roundTrip,
+    awaitNull,
+    create,
+    asyncCall,
+    fiberBytes: fibers.bytes,
+    asyncBytes: asyncs.bytes,
+  };
+}
+
+function row(label, value, unit, baseLabel, base) {
+  const v = unit === 'KB' ? value / 1024 : unit === 'µs' ? value / 1000 : value;
+  const b = unit === 'KB' ? base / 1024 : unit === 'µs' ? base / 1000 : base;
+  return `| ${label} | ${v.toFixed(unit === 'ns' ? 0 : 2)} ${unit} | ${baseLabel} | ${b.toFixed(unit === 'ns' ? 0 : 2)} ${unit} | ${(value / base).toFixed(2)} |`;
+}
+
+if (process.argv[2] === '--child') {
+  const r = await measure();
+  process.stdout.write(JSON.stringify(r));
+} else {
+  const self = fileURLToPath(import.meta.url);
+  const results = [];
+  for (const backend of ['native', 'threads']) {
+    const child = spawnSync(process.execPath, ['--expose-gc', self, '--child'], {
+      encoding: 'utf8',
+      env: { ...process.env, GREENPATCH_BACKEND: backend },
+      timeout: 120_000,
+    });
+    if (child.status !== 0) {
+      const reason = (child.stderr.trim().split('\n').find((l) => /ERR_|Error/.test(l)) ?? `exit ${child.status}`).trim();
+      console.log(`backend ${backend}: not measured (${reason})`);
+      continue;
+    }
+    results.push(JSON.parse(child.stdout));
+  }
+  for (const r of results) {
+    console.log(`\nbackend ${r.backend}, Node ${r.node}`);
+    console.log('| measure | fibers | baseline | baseline value | ratio |');
+    console.log('| --- | --- | --- | --- | --- |');
+    console.log(row('run()+yield() round trip', r.roundTrip, 'ns', '`await null`', r.awaitNull));
+    console.log(row('create + run to end', r.create, 'µs', 'async call + await', r.asyncCall));
+    console.log(row('RSS per suspended one (10,000 alive)', r.fiberBytes, 'KB', 'pending async function', r.asyncBytes));
+  }
+  if (results.length === 0) process.exit(1);
+}
