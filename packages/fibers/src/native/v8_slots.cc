@@ -101,6 +101,15 @@ int FindSymbols(const std::string& path, uint64_t offsets[kMaxSlots]) {
   return count;
 }
 
+// The running executable's own path (for messages; it opens the same file).
+std::string ExecutablePath() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return "/proc/self/exe";
+  buf[n] = '\0';
+  return buf;
+}
+
 int CollectModules(struct dl_phdr_info* info, size_t, void* data) {
   auto* modules = static_cast<std::vector<Module>*>(data);
   size_t index = modules->size();
@@ -119,11 +128,11 @@ void Locate() {
   std::string missing;
   for (const Module& m : modules) {
     if (!m.has_tls) continue;
-    std::string path = m.path.empty() ? std::string("/proc/self/exe") : m.path;
+    std::string path = m.path.empty() ? ExecutablePath() : m.path;
     uint64_t offsets[kMaxSlots];
     int n = FindSymbols(path, offsets);
     if (n == kRequired) {
-      g_location.module_path = m.path.empty() ? "the node executable" : m.path;
+      g_location.module_path = path;
       g_location.module_index = m.index;
       memcpy(g_location.offsets, offsets, sizeof(offsets));
       g_location.done = true;
@@ -138,8 +147,8 @@ void Locate() {
   }
   g_location.error = missing.empty()
       ? "V8's thread-local variables (g_current_isolate_, g_current_per_isolate_thread_data_, "
-        "thread_id, thread_stack_start) are not in the symbol table of any loaded module "
-        "(a stripped build of Node?)"
+        "thread_id, thread_stack_start) are not in the symbol table of " + ExecutablePath() +
+        " or of any library it loaded (a stripped build of Node?)"
       : "V8's thread-local variables are incomplete: " + missing;
 }
 
