@@ -14,6 +14,11 @@
 // made by a saved `createServer`) lives on prototypes, listed as `members`.
 import { syncBuiltinESMExports } from 'node:module';
 
+import { definition as net } from './patches/net.js';
+import { definition as dns } from './patches/dns.js';
+import { definition as http } from './patches/http.js';
+import { definition as https } from './patches/https.js';
+
 
 /**
  * Methods replaced (or added) on one object reachable from a patch's target,
@@ -60,7 +65,7 @@ export interface PatchDefinition {
  * To add one: write `src/patches/<name>.ts` exporting `definition`, import it above,
  * list it here.
  */
-export const table: readonly PatchDefinition[] = [];
+export const table: readonly PatchDefinition[] = [net, dns, http, https];
 
 /** Names `patch()`, `patchAll()` and `GREENPATCH_PATCH` accept. */
 export type PatchName = (typeof table)[number]['name'] | (string & {});
