@@ -271,6 +271,13 @@ export function spawnN<A extends unknown[]>(fn: (...args: A) => unknown, ...args
   enqueue(create(fn, args, true));
 }
 
+/** @internal spawn()/spawnN() with the handle, for pools. */
+export function spawnThread<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean): GreenThread<T> {
+  const thread = create(fn, args, detached);
+  enqueue(thread);
+  return thread;
+}
+
 /**
  * Starts `fn(...args)` in a new green thread after `ms` milliseconds.
  * `cancel()` (or `kill()`) on the returned handle before then stops it from

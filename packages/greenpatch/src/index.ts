@@ -22,4 +22,10 @@ export {
   type JoinAllOptions,
   type KillAllOptions,
 } from './greenthread';
+export { GreenPile, GreenPool } from './pool';
+export { Channel, defaultCompare, JoinableQueue, LifoQueue, PriorityQueue, Queue } from './queue';
+export { AsyncResult, Event } from './event';
+export { BoundedSemaphore, RLock, Semaphore, type Held } from './lock';
+export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout';
+export { local } from './local';
 export { Empty, Full, GreenThreadExit, TimeoutError, type CodedError } from './errors';
