@@ -29,3 +29,17 @@ export { BoundedSemaphore, RLock, Semaphore, type Held } from './lock';
 export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout';
 export { local } from './local';
 export { Empty, Full, GreenThreadExit, TimeoutError, type CodedError } from './errors';
+export {
+  getOriginal,
+  isPatched,
+  patch,
+  patchAll,
+  patch_all,
+  patchNames,
+  unpatch,
+  type MemberPatch,
+  type PatchDefinition,
+  type PatchOptions,
+} from './patcher';
+export { connect, listen, serve, StopServe, type ServeOptions } from './green/helpers';
+export { SyncResponse, type Body } from './green/response';

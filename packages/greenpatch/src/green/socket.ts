@@ -207,7 +207,8 @@ export function sendall(this: Duplex, data: Chunk | Uint8Array, encoding?: Buffe
 
 const kAccept = Symbol('greenpatch.accept');
 
-interface AcceptState {
+/** @internal */
+export interface AcceptState {
   queue: Socket[];
   waiters: Array<{ resume(s: Socket): void; fail(e: unknown): void }>;
   closed: boolean;
@@ -217,7 +218,8 @@ interface AcceptState {
 /** Marks a listener that greenpatch's server patches must call plainly, never in a green thread. */
 export const kPlainListener = Symbol.for('greenpatch.plainListener');
 
-function acceptState(server: Server): AcceptState {
+/** The per-server queue of accepted connections and waiting accepters. */
+export function acceptState(server: Server): AcceptState {
   const s = server as Server & { [kAccept]?: AcceptState };
   let state = s[kAccept];
   if (state !== undefined) return state;
