@@ -18,6 +18,11 @@ import { definition as net } from './patches/net.js';
 import { definition as dns } from './patches/dns.js';
 import { definition as http } from './patches/http.js';
 import { definition as https } from './patches/https.js';
+import { definition as child_process } from './patches/child_process.js';
+import { definition as fs } from './patches/fs.js';
+import { definition as zlib } from './patches/zlib.js';
+import { definition as crypto } from './patches/crypto.js';
+import { definition as atomics } from './patches/atomics.js';
 
 
 /**
@@ -65,7 +70,7 @@ export interface PatchDefinition {
  * To add one: write `src/patches/<name>.ts` exporting `definition`, import it above,
  * list it here.
  */
-export const table: readonly PatchDefinition[] = [net, dns, http, https];
+export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics];
 
 /** Names `patch()`, `patchAll()` and `GREENPATCH_PATCH` accept. */
 export type PatchName = (typeof table)[number]['name'] | (string & {});

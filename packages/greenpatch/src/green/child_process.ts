@@ -175,7 +175,7 @@ function errnoExceptionPrototype(): object {
       errnoPrototype = (error !== null && typeof error === 'object' && Object.getPrototypeOf(error)) || Error.prototype;
     }
   }
-  return errnoPrototype;
+  return errnoPrototype as object;
 }
 
 /** An error shaped as Node's ErrnoException: message `<syscall> <code>`, own `errno`, `code`, `syscall`. */
@@ -244,7 +244,7 @@ function run(plan: Plan): Outcome {
     // is the very same), with the parts the sync form handles itself taken out.
     const spawnOptions = {
       ...plan.options,
-      stdio: plan.stdio.map((s, i) => (s.kind === 'fd' ? s.fd : s.kind === 'inherit' ? 'inherit' : s.kind === 'ignore' ? 'ignore' : i >= 0 ? 'pipe' : 'pipe')),
+      stdio: plan.stdio.map((s) => (s.kind === 'fd' ? s.fd : s.kind)),
       timeout: undefined,
       killSignal: undefined,
       signal: undefined,

@@ -126,3 +126,15 @@ export function likeOriginal<F extends Function>(wrapper: F, original: Function)
   }
   return wrapper;
 }
+
+/**
+ * `args` without its trailing `undefined`s: a sync function treats an
+ * argument passed as `undefined` like a missing one, but a callback form
+ * that finds its callback by position may not (`randomFill(buf, undefined,
+ * undefined, cb)` throws where `randomFill(buf, cb)` does not).
+ */
+export function withoutTrailingUndefined(args: readonly unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  return args.slice(0, end);
+}
