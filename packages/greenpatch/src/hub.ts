@@ -203,7 +203,7 @@ export function requireTask(what: string): Task {
  */
 export function block<T>(what: string, register: Register<T>): T {
   const task = requireTask(what);
-  return blockTask(task, register);
+  return blockTask(task, register, what);
 }
 
 /** @internal block() for a task already known to be current. */
