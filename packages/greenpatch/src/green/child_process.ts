@@ -184,6 +184,9 @@ function errnoException(errno: number, syscall: string): NodeJS.ErrnoException {
   const Shape = function () {} as unknown as new () => Error;
   Shape.prototype = errnoExceptionPrototype();
   const error = Reflect.construct(Error, [`${syscall} ${code}`], Shape) as NodeJS.ErrnoException;
+  // V8 skips stack frames up to `new.target`, which is not on the stack:
+  // capture the stack again, from the caller.
+  Error.captureStackTrace(error, errnoException);
   error.errno = errno;
   error.code = code;
   error.syscall = syscall;
