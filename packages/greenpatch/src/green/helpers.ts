@@ -26,6 +26,8 @@ export function listen(portOrOptions: number | string | net.ListenOptions, host?
         ? { path: portOrOptions, backlog }
         : portOrOptions;
   const server = new net.Server();
+  // Queue connections from the start, so that none is lost before the first accept().
+  acceptState(server);
   return suspend<net.Server>('listen()', (k) => {
     const onListening = (): void => {
       server.off('error', onError);

@@ -9,7 +9,7 @@ import net = require('node:net');
 
 import { greenEmit } from './listeners.js';
 import { codedError, suspend } from './runtime.js';
-import { accept, readLine, recv, recvExactly, sendall } from './socket.js';
+import { accept, quietErrors, readLine, recv, recvExactly, sendall } from './socket.js';
 
 export * from 'node:net';
 
@@ -81,7 +81,8 @@ export function createServer(...args: any[]): Server {
  * Connects and blocks the green thread until the socket is connected; returns
  * it, or throws Node's error (`ECONNREFUSED`, `ENOTFOUND`, ...). Takes what
  * `net.connect` takes, without the listener. Abandoning the wait (a Timeout,
- * a kill) destroys the socket.
+ * a kill) destroys the socket. Later errors of the socket are thrown by its
+ * next blocking call (`recv`, `sendall`, ...) rather than emitted unheard.
  */
 export function connectSync(port: number, host?: string): net.Socket;
 export function connectSync(path: string): net.Socket;
@@ -96,6 +97,7 @@ export function connectSync(...args: any[]): net.Socket {
     socket = s;
     const onConnect = (): void => {
       s.off('error', onError);
+      quietErrors(s);
       k.resume(s);
     };
     const onError = (error: Error): void => {

@@ -40,11 +40,12 @@ function waitReadable(stream: Duplex, what: string): void {
 const kQuiet = Symbol('greenpatch.quietErrors');
 
 /**
- * A socket used through the blocking methods reports its errors by throwing
- * them from the next blocking call (`stream.errored`), so an 'error' between
- * two calls must not crash the process as an unheard event would.
+ * A socket used through the blocking methods (or made by connectSync or
+ * accept) reports its errors by throwing them from the next blocking call
+ * (`stream.errored`), so an 'error' between two calls must not crash the
+ * process as an unheard event would.
  */
-function quietErrors(stream: Duplex): void {
+export function quietErrors(stream: Duplex): void {
   const s = stream as Duplex & { [kQuiet]?: true };
   if (s[kQuiet]) return;
   s[kQuiet] = true;
@@ -247,7 +248,8 @@ export function acceptState(server: Server): AcceptState {
 
 /**
  * Blocks until a client connects and returns `[socket, address]`. Connections
- * arriving while nobody is in `accept()` wait in a queue. Throws
+ * arriving while nobody is in `accept()` wait in a queue (from the first
+ * `accept()` on, or from the start for servers made by `listen()`). Throws
  * `ERR_SERVER_NOT_RUNNING` once the server is closed.
  */
 export function accept(this: Server): [Socket, AddressInfo] {
@@ -266,6 +268,7 @@ export function accept(this: Server): [Socket, AddressInfo] {
       };
     });
   }
+  quietErrors(socket);
   const address: AddressInfo = {
     address: socket.remoteAddress ?? '',
     family: socket.remoteFamily ?? '',
