@@ -171,8 +171,10 @@ export class GreenPool {
     let exhausted = false;
     try {
       for (;;) {
-        // Start as many as fit without blocking; inputs are read only then (lazy).
-        while (!exhausted && this.active < this.limit && this.spawners.length === 0) {
+        // Start as many as fit without blocking, keeping at most `size`
+        // calls outstanding (running, or finished and not yet consumed);
+        // inputs are read only then (lazy).
+        while (!exhausted && pending.length < this.limit && this.active < this.limit && this.spawners.length === 0) {
           const n = args.next();
           if (n.done === true) exhausted = true;
           else pending.push(this.launch(fn, n.value, false, what));
@@ -212,7 +214,7 @@ export class GreenPool {
     };
     try {
       for (;;) {
-        while (!exhausted && this.active < this.limit && this.spawners.length === 0) {
+        while (!exhausted && inflight < this.limit && this.active < this.limit && this.spawners.length === 0) {
           const n = args.next();
           if (n.done === true) exhausted = true;
           else start(n.value);
@@ -248,9 +250,10 @@ export class GreenPool {
 
   /**
    * Calls `fn` on each input (with several iterables, on each row of their
-   * zip: `fn(a[i], b[i])`) in the pool's threads and yields the results in
-   * input order. Lazy: inputs are read only as the pool has room, so at
-   * most `size` calls run at once. Consume it with `for...of` from a green
+   * zip: `fn(a[i], b[i])`, stopping at the shortest) in the pool's threads
+   * and yields the results in input order. Lazy and bounded: inputs are
+   * read only as the pool has room, at most `size` calls run at once, and at
+   * most `size` results are held ahead of the consumer. Consume it with `for...of` from a green
    * thread. If a call throws, the iteration throws that error.
    */
   imap<R>(fn: (...args: any[]) => R, ...iterables: Iterable<unknown>[]): IterableIterator<R> {
