@@ -49,11 +49,18 @@ interface Special {
 
 const specials: Record<string, Special> = {
   open: { onLate: (fd: number) => fs.close(fd, () => {}) },
-  opendir: { onLate: (dir: fs.Dir) => dir.close(() => {}) },
   // `throwIfNoEntry: false` returns undefined for a missing entry; which
   // errors count as missing differs between Node majors, so the original
   // answers those calls (a cheap lookup of something that is not there).
   stat: { rerunOn: noEntryWanted },
+  // The callback form reports the random name it tried, the sync form its
+  // template (`tmp-XXXXXX`): a failed call is repeated by the original,
+  // whose error (from the same failing directory) is the stock one.
+  mkdtemp: { rerunOn: () => true },
+  // Some Node majors give the sync form's error no `path`; the callback
+  // form's has one. Opening a directory has no side effect: the original
+  // repeats a failed one.
+  opendir: { onLate: (dir: fs.Dir) => dir.close(() => {}), rerunOn: () => true },
   lstat: { rerunOn: noEntryWanted },
 };
 
