@@ -63,6 +63,12 @@ export interface PatchDefinition {
   readonly exports?: () => { readonly [name: string]: unknown };
   /** Members of objects inside the target (prototypes) replaced or added. */
   readonly members?: readonly MemberPatch[];
+  /**
+   * Called after the patch is reverted, for what the table cannot say: e.g.
+   * Node itself re-binding exports while patched (`dns.setServers`), so that
+   * the saved originals are stale and the fresh ones must be put back.
+   */
+  readonly reverted?: (target: any) => void;
 }
 
 /**
@@ -159,6 +165,7 @@ function revert(definition: PatchDefinition): boolean {
     else Object.defineProperty(owner, name, before);
   }
   applied.delete(definition.name);
+  definition.reverted?.(target);
   return true;
 }
 

@@ -55,25 +55,31 @@ function likeOriginal<F extends Function>(wrapper: F, original: Function, name: 
   return wrapper;
 }
 
-/** The green version of callback-only function `name` of `dns` (or of a Resolver, via `this`). */
-function greenVersion(name: string, original: Function): Function {
+/**
+ * The green version of callback-only function `name`: of `dns` when
+ * `original` is a getter (Node re-binds the module's resolve functions on
+ * `setServers`, so the current one is looked up at each call), of
+ * `dns.Resolver.prototype` when it is the method itself.
+ */
+function greenVersion(name: string, original: Function | (() => Function), dynamic: boolean): Function {
+  const current = dynamic ? (original as () => Function) : () => original as Function;
   return likeOriginal(
     function (this: unknown, ...args: unknown[]) {
-      if (typeof args[args.length - 1] === 'function' || !inGreenThread()) return Reflect.apply(original, this, args);
-      return callSync(original, this, args, name);
+      if (typeof args[args.length - 1] === 'function' || !inGreenThread()) return Reflect.apply(current(), this, args);
+      return callSync(current(), this, args, name);
     },
-    original,
+    current(),
     name,
   );
 }
 
-/** The `*Sync` version of callback-only function `name`. */
-function syncVersion(name: string, original: Function): Function {
+/** The `*Sync` version of callback-only function `name` of `dns`. */
+function syncVersion(name: string, original: () => Function): Function {
   return likeOriginal(
     function (this: unknown, ...args: unknown[]) {
-      return callSync(original, this, args, name);
+      return callSync(original(), this, args, name);
     },
-    original,
+    original(),
     `${name}Sync`,
   );
 }
@@ -91,8 +97,37 @@ export const greenFunctions: Record<string, Function> = {};
 /** The added `*Sync` functions, by name (`lookupSync`, ...). */
 export const syncFunctions: Record<string, Function> = {};
 for (const name of callbackFunctionNames) {
-  greenFunctions[name] = greenVersion(name, originals[name]);
-  syncFunctions[`${name}Sync`] = syncVersion(name, originals[name]);
+  greenFunctions[name] = greenVersion(name, () => originals[name], true);
+  syncFunctions[`${name}Sync`] = syncVersion(name, () => originals[name]);
+}
+
+const stockSetServers = dns.setServers;
+
+/**
+ * `dns.setServers`. Node answers it by binding fresh `resolve*` functions
+ * onto the `dns` module; this one then takes those as the originals the green
+ * versions call, and keeps the green versions installed where they were.
+ */
+export function setServers(servers: readonly string[]): void {
+  const green = callbackFunctionNames.filter((name) => (dns as any)[name] === greenFunctions[name]);
+  Reflect.apply(stockSetServers, dns, [servers]);
+  refreshOriginals();
+  for (const name of green) (dns as any)[name] = greenFunctions[name];
+}
+likeOriginal(setServers, stockSetServers, 'setServers');
+
+/** Takes the `dns` module's current stock functions as the originals. */
+export function refreshOriginals(): void {
+  for (const name of callbackFunctionNames) {
+    const value = (dns as any)[name];
+    if (value !== greenFunctions[name]) originals[name] = value;
+  }
+}
+
+/** Puts Node's current functions back on `dns` (after the patch is reverted). */
+export function restoreOriginals(): void {
+  refreshOriginals();
+  for (const name of callbackFunctionNames) (dns as any)[name] = originals[name];
 }
 
 type Records = any;
@@ -159,14 +194,14 @@ export const resolverMethodNames: readonly string[] = Object.getOwnPropertyNames
  * originals the patcher hands over.
  */
 export function greenResolverMethod(name: string, original: Function): Function {
-  return greenVersion(name, original);
+  return greenVersion(name, original, false);
 }
 
 /** A `dns.Resolver` whose methods, called without a callback inside a green thread, return their result. */
 export class Resolver extends dns.Resolver {}
 for (const name of resolverMethodNames) {
   Object.defineProperty(Resolver.prototype, name, {
-    value: greenVersion(name, (dns.Resolver.prototype as any)[name]),
+    value: greenVersion(name, (dns.Resolver.prototype as any)[name], false),
     writable: true,
     configurable: true,
     enumerable: false,

@@ -140,8 +140,16 @@ export function sendSync(what: string, start: () => ClientRequest, body: Body | 
     };
     request.once('response', onResponse);
     request.once('error', onError);
-    if (body !== undefined) request.end(body);
-    else request.end();
+    if (body !== undefined) {
+      // A body of known length gets its Content-Length, so that it is framed
+      // for every method (Node frames only POST-like requests by default).
+      if (!request.headersSent && !request.hasHeader('content-length') && !request.hasHeader('transfer-encoding')) {
+        request.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+      }
+      request.end(body);
+    } else {
+      request.end();
+    }
     return () => {
       if (!settled) {
         request.off('response', onResponse);

@@ -5,13 +5,14 @@
 import dns = require('node:dns');
 
 import type { PatchDefinition } from '../patcher.js';
-import { greenFunctions, greenResolverMethod, resolverMethodNames, syncFunctions } from '../green/dns.js';
+import { greenFunctions, greenResolverMethod, resolverMethodNames, restoreOriginals, setServers, syncFunctions } from '../green/dns.js';
 
 export const definition: PatchDefinition = {
   name: 'dns',
   module: 'dns',
   target: () => dns,
-  exports: () => ({ ...greenFunctions, ...syncFunctions }),
+  // setServers too: Node re-binds the resolve functions when it is called.
+  exports: () => ({ ...greenFunctions, ...syncFunctions, setServers }),
   members: [
     {
       path: 'Resolver.prototype',
@@ -20,4 +21,5 @@ export const definition: PatchDefinition = {
       ),
     },
   ],
+  reverted: () => restoreOriginals(),
 };
