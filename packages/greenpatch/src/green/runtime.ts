@@ -2,7 +2,7 @@
 // green thread until a callback fires, know whether we are in one, and run a
 // listener in a green thread of its own. Keeping this narrow means net, dns and
 // http depend on a handful of the hub's functions only.
-import { block, inGreenThread as hubInGreenThread, snapshot, switchIn, type WakerImpl } from '../hub.js';
+import { block, inGreenThread as hubInGreenThread, switchIn, type WakerImpl } from '../hub.js';
 import { GreenThread } from '../greenthread.js';
 import { codedError as makeCodedError } from '../errors.js';
 
@@ -70,8 +70,8 @@ export function runGreen(listener: Function, thisArg: unknown, args: unknown[]):
     [],
     true,
   );
-  // Listeners run in the emitter's async context, as EventEmitter calls them.
-  thread.snap = snapshot();
+  // Switched in right here, so the listener starts in the emitter's async
+  // context, as EventEmitter calls it.
   switchIn(thread);
   returned = true;
   if (threwEarly) throw early;
