@@ -10,7 +10,7 @@ import {
   interrupt,
   reportError,
   requireTask,
-  snapshot,
+  armResume,
   startTimer,
   Task,
   TaskState,
@@ -241,7 +241,7 @@ function create<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean
   checkFunction('fn', fn);
   const thread = new GreenThread<T>(fn, args, detached);
   // The thread starts in the async context (AsyncLocalStorage) of its spawner.
-  thread.snap = snapshot();
+  armResume(thread);
   return thread;
 }
 

@@ -6,12 +6,10 @@
 // hub's run queue (a setImmediate turn), or, for promise reactions and
 // timers that belong to the blocking call itself, straight from that
 // callback on the hub.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { codedError } from './errors';
 
 type FiberObject = InstanceType<typeof Fiber>;
-type Snapshot = <R>(fn: (...args: any[]) => R, ...args: any[]) => R;
 
 /** @internal Where a task is in its life. */
 export const enum TaskState {
@@ -76,8 +74,12 @@ export abstract class Task {
   undo: (() => void) | void = undefined;
   /** @internal What the thread is blocked in (e.g. "sleep()"), for messages and debugging. */
   blockedOn: string | undefined = undefined;
-  /** @internal The thread's async context, captured where it blocked (or was spawned). */
-  snap: Snapshot | undefined = undefined;
+  /**
+   * @internal Resolves the promise whose reaction switches the thread back
+   * in; armed where the thread blocked (or was spawned), so that the
+   * reaction, and the thread, run in the async context current there.
+   */
+  kick: (() => void) | undefined = undefined;
   /** @internal */ resumeValue: unknown = undefined;
   /** @internal */ resumeThrows = false;
   /** @internal */ pending: PendingInterrupt | undefined = undefined;
@@ -131,11 +133,35 @@ export class WakerImpl<T> implements Waker<T> {
 let currentTask: Task | undefined;
 let queue: Task[] = [];
 let drainScheduled = false;
-const hasSnapshot = typeof (AsyncLocalStorage as { snapshot?: unknown }).snapshot === 'function';
+/**
+ * @internal Arms `task`'s resumption in the async context of the caller.
+ *
+ * A green thread must see its own AsyncLocalStorage values after blocking,
+ * and leave none behind on the hub. A promise reaction runs in the async
+ * context current where `then()` was called (on Node 24+ the continuation-
+ * preserved embedder data V8 captures, on Node 20/22 the promise's async
+ * resource, which inherits the stores), and is restored afterwards: so the
+ * hub resumes a queued thread by resolving a promise whose reaction was
+ * registered on the thread's own stack where it blocked. This costs a
+ * promise per blocking call, far less than AsyncLocalStorage.snapshot().
+ */
+export function armResume(task: Task): void {
+  let resolve!: () => void;
+  const p = new Promise<void>((r) => {
+    resolve = r;
+  });
+  p.then(() => resumeInContext(task));
+  task.kick = resolve;
+}
 
-/** @internal Captures the running code's async context (AsyncLocalStorage values). */
-export function snapshot(): Snapshot | undefined {
-  return hasSnapshot ? (AsyncLocalStorage.snapshot() as Snapshot) : undefined;
+function resumeInContext(task: Task): void {
+  // Skipped when the thread was killed before it started in the meantime.
+  if (task.state !== TaskState.Ready && task.state !== TaskState.New) return;
+  try {
+    switchIn(task);
+  } catch (error) {
+    reportError(error, undefined);
+  }
 }
 
 /** @internal The task whose fiber is running now, or undefined on the hub. */
@@ -228,7 +254,7 @@ export function blockTask<T>(task: Task, register: Register<T>, what?: string): 
     task.undo = cancel;
   }
   task.blockedOn = what;
-  task.snap = snapshot();
+  armResume(task);
   Fiber.yield();
   // Switched back in by the hub (switchIn), which set state and resume fields.
   task.waker = undefined;
@@ -282,11 +308,10 @@ function drain(): void {
   for (let i = 0; i < batch.length; i++) {
     const task = batch[i];
     if (task.state === TaskState.Ready || task.state === TaskState.New) {
-      try {
-        switchIn(task);
-      } catch (error) {
-        reportError(error, undefined);
-      }
+      const kick = task.kick;
+      task.kick = undefined;
+      // The thread runs from its promise reaction, right after this callback.
+      if (kick !== undefined) kick();
     }
   }
 }
@@ -306,16 +331,14 @@ export function switchIn(task: Task): void {
   if (task.fiber === undefined) {
     task.fiber = new Fiber(() => runTask(task));
   }
-  const snap = task.snap;
-  task.snap = undefined;
+  task.kick = undefined;
   task.state = TaskState.Running;
   const saved = currentTask;
   currentTask = task;
   let failure: unknown;
   let failed = false;
   try {
-    if (snap !== undefined) snap(enter, task);
-    else enter(task);
+    enter(task);
   } catch (error) {
     // run() catches everything the thread's function throws; what gets
     // here is the engine's own (e.g. a reset) and ends the thread.

@@ -1,8 +1,22 @@
 // GreenPool (a bounded set of green threads) and GreenPile (results in order).
+import Fiber = require('@greenpatch/fibers');
 import { checkCount, checkFunction, checkMs, codedError } from './errors';
 import { GreenThread, spawnThread } from './greenthread';
 import { blockTask, blockWithTimeout, requireTask, TIMED_OUT, type Waker } from './hub';
 import { Deque } from './queue';
+
+/** The most fiber stacks a pool asks the engine to keep for reuse. */
+const MAX_STACK_CACHE = 10_000;
+
+/**
+ * A pool of `size` threads starts and ends threads all the time: ask the
+ * engine to keep that many finished fibers' stacks for reuse (never fewer
+ * than it keeps already), so that a new thread does not map a new stack.
+ */
+function cacheStacks(size: number): void {
+  const wanted = Math.min(size, MAX_STACK_CACHE);
+  if (Fiber.poolSize < wanted) Fiber.poolSize = wanted;
+}
 
 function* zip(iterables: Iterable<unknown>[]): Generator<unknown[], void, undefined> {
   if (iterables.length === 0) {
@@ -55,9 +69,15 @@ export class GreenPool {
   private idlers: Array<Waker<boolean>> = [];
   private readonly onExit = (): void => this.slotFreed();
 
-  /** @param size - the most threads running at once: an integer >= 0, or Infinity (default 1000). */
+  /**
+   * @param size - the most threads running at once: an integer >= 0, or
+   *   Infinity (default 1000). The fiber engine is asked to keep up to that
+   *   many (at most 10,000) finished threads' stacks for reuse
+   *   (`Fiber.poolSize` is raised, never lowered).
+   */
   constructor(size = 1000) {
     this.limit = checkCount('size', size, 0, true);
+    cacheStacks(this.limit);
   }
 
   /** The most threads running at once. */
@@ -86,6 +106,7 @@ export class GreenPool {
    */
   resize(size: number): void {
     this.limit = checkCount('size', size, 0, true);
+    cacheStacks(this.limit);
     while (this.spawners.length > 0 && this.active < this.limit) {
       this.active++;
       (this.spawners.shift() as Waker<void>).resume();
