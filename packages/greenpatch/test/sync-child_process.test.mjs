@@ -100,7 +100,7 @@ const cases = [
   ['spawnSync: maxBuffer exceeded, ENOBUFS', 'spawnSync', ['sh', ['-c', 'yes | head -c 300000; sleep 5'], { maxBuffer: 1000 }], { maxBuffer: true }],
   ['spawnSync: maxBuffer counts stdout and stderr together', 'spawnSync', ['sh', ['-c', 'head -c 700 /dev/zero; head -c 700 /dev/zero >&2; sleep 5'], { maxBuffer: 1000 }], { maxBuffer: true }],
   ['spawnSync: maxBuffer undefined means no limit', 'spawnSync', ['sh', ['-c', 'head -c 2000000 /dev/zero | tr "\\0" x'], { maxBuffer: undefined, encoding: 'utf8' }]],
-  ['spawnSync: output past the default 1 MiB', 'spawnSync', ['sh', ['-c', 'head -c 1100000 /dev/zero'], {}], { maxBuffer: true }],
+  ['spawnSync: output past the default 1 MiB', 'spawnSync', ['sh', ['-c', 'head -c 1100000 /dev/zero; sleep 5'], {}], { maxBuffer: true }],
   ['spawnSync: spawn ENOENT', 'spawnSync', ['greenpatch-no-such-command', ['a', 'b']]],
   ['spawnSync: cwd that does not exist', 'spawnSync', ['ls', { cwd: '/greenpatch/no/such/dir' }]],
   ['spawnSync: cwd and env', 'spawnSync', ['sh', ['-c', 'pwd; echo "$GP_VALUE"'], { cwd: '/tmp', env: { GP_VALUE: 'from env', PATH: process.env.PATH }, encoding: 'utf8' }]],

@@ -371,6 +371,8 @@ function run(plan: Plan): Outcome {
   });
 }
 
+const noOutput = Number(process.versions.node.split('.')[0]) >= 22 ? undefined : null;
+
 /** Shapes an outcome into the object stock spawnSync returns (same keys, same order). */
 function finish(outcome: Outcome, encoding: unknown): SpawnSyncReturns<any> {
   const result: Record<string, any> = {};
@@ -384,8 +386,10 @@ function finish(outcome: Outcome, encoding: unknown): SpawnSyncReturns<any> {
       if (result.output[i]) result.output[i] = result.output[i].toString(encoding);
     }
   }
-  result.stdout = result.output && result.output[1];
-  result.stderr = result.output && result.output[2];
+  // With no output (a failed spawn) Node 20 sets stdout and stderr to null,
+  // Node 22 and later to undefined.
+  result.stdout = result.output ? result.output[1] : noOutput;
+  result.stderr = result.output ? result.output[2] : noOutput;
   if (result.error) {
     const error = errnoException(outcome.errno, `spawnSync ${outcome.file}`) as NodeJS.ErrnoException & { spawnargs?: string[] };
     error.path = outcome.file;

@@ -47,30 +47,34 @@ interface Special {
   rerunOn?: (error: any, args: unknown[]) => boolean;
 }
 
-const specials: Record<string, Special> = {
-  open: { onLate: (fd: number) => fs.close(fd, () => {}) },
-  // `throwIfNoEntry: false` returns undefined for a missing entry; which
-  // errors count as missing differs between Node majors, so the original
-  // answers those calls (a cheap lookup of something that is not there).
-  stat: { rerunOn: noEntryWanted },
-  // The callback form reports the random name it tried, the sync form its
-  // template (`tmp-XXXXXX`): a failed call is repeated by the original,
-  // whose error (from the same failing directory) is the stock one.
-  mkdtemp: { rerunOn: () => true },
-  // Some Node majors give the sync form's error no `path`; the callback
-  // form's has one. Opening a directory has no side effect: the original
-  // repeats a failed one.
-  opendir: { onLate: (dir: fs.Dir) => dir.close(() => {}), rerunOn: () => true },
-  lstat: { rerunOn: noEntryWanted },
-};
+const always = () => true;
 
-function noEntryWanted(error: any, args: unknown[]): boolean {
-  const options = args[1] as { throwIfNoEntry?: unknown } | undefined;
-  return (
-    options !== null && typeof options === 'object' && options.throwIfNoEntry === false &&
-    (error?.code === 'ENOENT' || error?.code === 'ENOTDIR')
-  );
-}
+/**
+ * The error of a failed read-only call is taken from the original, which
+ * repeats the call: on some Node majors the sync form builds its error
+ * differently from the callback form (no `path` on EISDIR from
+ * `readFileSync`, no `path` from `opendirSync`, the template rather than the
+ * tried name from `mkdtempSync`), and repeating a call that failed and
+ * changed nothing is harmless and quick. Calls that change things (writes,
+ * renames, removals) are never repeated; their callback forms' errors match.
+ */
+const specials: Record<string, Special> = {
+  open: { onLate: (fd: number) => fs.close(fd, () => {}), rerunOn: always },
+  opendir: { onLate: (dir: fs.Dir) => dir.close(() => {}), rerunOn: always },
+  access: { rerunOn: always },
+  readFile: { rerunOn: always },
+  readdir: { rerunOn: always },
+  readlink: { rerunOn: always },
+  realpath: { rerunOn: always },
+  'realpath.native': { rerunOn: always },
+  mkdtemp: { rerunOn: always },
+  statfs: { rerunOn: always },
+  fstat: { rerunOn: always },
+  // `throwIfNoEntry: false` returns undefined for a missing entry, and
+  // which errors count as missing differs between Node majors.
+  stat: { rerunOn: always },
+  lstat: { rerunOn: always },
+};
 
 function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction, owner: object): AnyFunction {
   const special = specials[name] ?? {};
@@ -78,15 +82,25 @@ function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction
   const wrapper = function (this: unknown, ...args: unknown[]) {
     if (!shouldCooperate() || calledByModuleLoader()) return Reflect.apply(syncFn, this, args);
     let result: unknown;
+    // Only an error the operation itself reported may be answered by the
+    // original; a kill() or Timeout interrupting the wait propagates.
+    let reported: unknown = undefined;
     try {
       result = cooperate<unknown>(
         what,
-        (done: Done<unknown>) => Reflect.apply(asyncFn, owner, [...withoutTrailingUndefined(args), done]),
+        (done: Done<unknown>) =>
+          Reflect.apply(asyncFn, owner, [
+            ...withoutTrailingUndefined(args),
+            (error: unknown, value?: unknown) => {
+              if (error) reported = error;
+              done(error, value);
+            },
+          ]),
         undefined,
         special.onLate,
       );
     } catch (error) {
-      if (special.rerunOn?.(error, args)) return Reflect.apply(syncFn, this, args);
+      if (error === reported && special.rerunOn?.(error, args)) return Reflect.apply(syncFn, this, args);
       throw error;
     }
     if (result === FALLBACK) return Reflect.apply(syncFn, this, args);
