@@ -6,6 +6,7 @@
 // hub's run queue (a setImmediate turn), or, for promise reactions and
 // timers that belong to the blocking call itself, straight from that
 // callback on the hub.
+import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { codedError } from './errors';
 
@@ -83,6 +84,8 @@ export abstract class Task {
   /** @internal */ resumeValue: unknown = undefined;
   /** @internal */ resumeThrows = false;
   /** @internal */ pending: PendingInterrupt | undefined = undefined;
+  /** @internal executionAsyncId() when the hub last switched the thread in. */
+  entryAsyncId = 0;
 
   /** @internal The thread's body; runs on its fiber. Must not throw. */
   abstract run(): void;
@@ -239,6 +242,17 @@ export function blockTask<T>(task: Task, register: Register<T>, what?: string): 
     task.pending = undefined;
     throw pending.error;
   }
+  if (executionAsyncId() !== task.entryAsyncId) {
+    // Node keeps one stack of async scopes per thread, not per fiber:
+    // suspending inside AsyncResource.runInAsyncScope() (or anything built
+    // on it) would leave that stack unbalanced on the hub, which Node
+    // treats as a fatal error.
+    throw codedError(
+      'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE',
+      `${what ?? 'block()'} cannot block inside AsyncResource.runInAsyncScope() (or a function bound with AsyncResource.bind()): ` +
+        'leave that scope first, or spawn a green thread for the blocking work',
+    );
+  }
   const waker = new WakerImpl<T>(task);
   task.waker = waker;
   let cancel: (() => void) | void;
@@ -332,6 +346,7 @@ export function switchIn(task: Task): void {
     task.fiber = new Fiber(() => runTask(task));
   }
   task.kick = undefined;
+  task.entryAsyncId = executionAsyncId();
   task.state = TaskState.Running;
   const saved = currentTask;
   currentTask = task;

@@ -370,3 +370,25 @@ test('a process whose threads only block on timers exits normally when they fini
   t.is(r.stdout, 'done\n');
   t.is(r.stderr, '');
 });
+
+test('blocking inside AsyncResource.runInAsyncScope is refused with a clear error, not a crash', (t) => {
+  const script = `
+    const { spawn, sleep } = require('greenpatch');
+    const { AsyncResource, createHook } = require('node:async_hooks');
+    createHook({ init() {} }).enable();
+    const th = spawn(() => {
+      const resource = new AsyncResource('test');
+      let code;
+      resource.runInAsyncScope(() => {
+        try { sleep(1); } catch (e) { code = e.code; }
+      });
+      sleep(1); // outside the scope again: fine
+      return code;
+    });
+    spawn(() => console.log(th.wait()));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  t.is(r.stderr, '');
+  t.is(r.status, 0);
+  t.is(r.stdout, 'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE\n');
+});
