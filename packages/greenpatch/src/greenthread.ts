@@ -42,6 +42,7 @@ export class GreenThread<T = unknown> extends Task {
   private result: T | undefined = undefined;
   private error: unknown = undefined;
   private failed = false;
+  private ran = false;
   /** @internal Someone waited for or linked to it: its error is theirs to handle. */
   observed = false;
   /** @internal spawnN threads: nobody can wait for them, so errors are reported at once. */
@@ -64,6 +65,7 @@ export class GreenThread<T = unknown> extends Task {
   run(): void {
     const fn = this.fn as (...args: unknown[]) => T;
     const args = this.args as unknown[];
+    this.ran = true;
     this.fn = undefined;
     this.args = undefined;
     try {
@@ -213,7 +215,7 @@ export class GreenThread<T = unknown> extends Task {
 
   /** True once the thread's function has started running. */
   get started(): boolean {
-    return this.state !== TaskState.New && !(this.state === TaskState.Done && this.fn !== undefined);
+    return this.ran;
   }
 
   /** What the function returned, once it has; undefined before and on failure. */

@@ -3,9 +3,10 @@
 // continuation and suspends its fiber; the continuation, called later from
 // an event-loop callback, makes the hub switch back into it. Wakeups never
 // switch from one green thread's stack into another: they go through the
-// hub's run queue (a setImmediate turn), or, for promise reactions and
-// timers that belong to the blocking call itself, straight from that
-// callback on the hub.
+// hub's run queue, drained on a setImmediate turn, which resumes each thread
+// from a promise reaction armed where it blocked (so that it runs in its own
+// async context); promise reactions and timers that belong to the blocking
+// call itself switch in straight from that callback on the hub.
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { codedError } from './errors';

@@ -135,6 +135,7 @@ test('kill() before the thread starts means it never runs', async (t) => {
   t.true(th.dead);
   await turns(3);
   t.false(ran);
+  t.false(th.started);
   t.true(th.exception instanceof GreenThreadExit);
 });
 
@@ -242,10 +243,16 @@ test('spawnAfter starts the thread later; cancel() before then stops it', async 
   t.deepEqual(order, ['now', 'later']);
 });
 
-test('sleep(ms) suspends for at least about ms; sleep refuses negative and NaN', async (t) => {
-  const started = Date.now();
-  await green(() => sleep(30));
-  t.true(Date.now() - started >= 25);
+test('sleep(ms) wakes after shorter timers and before longer ones; sleep refuses negative and NaN', async (t) => {
+  const order = [];
+  setTimeout(() => order.push('timer 5'), 5);
+  setTimeout(() => order.push('timer 500'), 500);
+  await green(() => {
+    sleep(30);
+    order.push('slept 30');
+  });
+  await delay(500);
+  t.deepEqual(order, ['timer 5', 'slept 30', 'timer 500']);
   await t.throwsAsync(green(() => sleep(-1)), { code: 'ERR_OUT_OF_RANGE' });
   await t.throwsAsync(green(() => sleep(Number.NaN)), { code: 'ERR_OUT_OF_RANGE' });
 });

@@ -347,3 +347,14 @@ test('property: spawning into a pool from many threads runs every job exactly on
   );
   t.pass();
 });
+
+test('a pool asks the fiber engine to keep as many stacks for reuse as its size (never fewer than before)', async (t) => {
+  const { default: Fiber } = await import('@greenpatch/fibers');
+  const before = Fiber.poolSize;
+  new GreenPool(before + 7);
+  t.is(Fiber.poolSize, before + 7);
+  new GreenPool(1).resize(2);
+  t.is(Fiber.poolSize, before + 7);
+  new GreenPool(Infinity);
+  t.true(Fiber.poolSize <= 10_000);
+});
