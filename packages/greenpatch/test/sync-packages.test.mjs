@@ -62,9 +62,10 @@ for (const [name, work] of [
     t.deepEqual(together.results.map((s) => s.trim()), Array.from({ length: N }, (_, i) => `job ${i}`));
     // Every green thread had started its child before the first one finished.
     t.deepEqual(together.events.slice(0, N).sort(), Array.from({ length: N }, (_, i) => `start ${i}`).sort());
-    // The serial run takes about N times as long as the overlapped one; ask for half of that.
+    // The serial run takes about N times as long as the overlapped one; ask for a third of that
+    // (a generous margin for a loaded machine).
     t.log(`${N} concurrent: ${together.ms.toFixed(0)} ms; ${N} serial: ${oneByOne.ms.toFixed(0)} ms`);
-    t.true(oneByOne.ms > (together.ms * N) / 2, `serial ${oneByOne.ms} ms vs concurrent ${together.ms} ms`);
+    t.true(oneByOne.ms > (together.ms * N) / 3, `serial ${oneByOne.ms} ms vs concurrent ${together.ms} ms`);
   });
 }
 

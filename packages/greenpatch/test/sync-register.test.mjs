@@ -51,6 +51,16 @@ const programs = {
     out.unpatched = gp.unpatch('child_process', 'Atomics');
     out.atomicsRestored = Atomics.wait === gp.getOriginal('Atomics', 'wait');
     console.log(JSON.stringify(out));`,
+  // module.register() inside a green thread: Node's ESM loader waits for
+  // its hooks thread with Atomics.wait, which must stay the real one.
+  'hooks.cjs': `
+    const { spawn, patch } = require(${JSON.stringify(entry)});
+    patch({ Atomics: true, fs: true });
+    const { register } = require('node:module');
+    spawn(() => {
+      register('data:text/javascript,export async function resolve(s, c, n) { return n(s, c); }');
+      console.log('registered');
+    });`,
 };
 for (const [file, source] of Object.entries(programs)) fs.writeFileSync(path.join(dir, file), source);
 
@@ -98,4 +108,11 @@ test('patch({...}) and patchAll({...}) select the *Sync patches by module name',
     unpatched: ['child_process', 'Atomics'],
     atomicsRestored: true,
   });
+});
+
+test('Node internals calling Atomics.wait (the ESM loader and its hooks thread) get the real one', async (t) => {
+  const r = await run(['--no-deprecation', 'hooks.cjs']); // register() is deprecated on Node 26
+  t.is(r.stderr, '');
+  t.is(r.stdout, 'registered\n');
+  t.is(r.code, 0);
 });

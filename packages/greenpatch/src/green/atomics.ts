@@ -5,8 +5,8 @@
 // results). It is built on `Atomics.waitAsync`, which V8 specifies as the
 // same wait with a promise for its outcome. The `Atomics.wait(ia, 0, 0, ms)`
 // sleep idiom therefore sleeps only the calling green thread. Outside a green
-// thread, and on the hub, it is the original.
-import { cooperate, FALLBACK, shouldCooperate } from './sync';
+// thread, on the hub, and when Node itself calls it, it is the original.
+import { calledByNode, cooperate, FALLBACK, shouldCooperate } from './sync';
 
 const originalWait = Atomics.wait;
 
@@ -45,7 +45,9 @@ export function wait(
 ): 'ok' | 'not-equal' | 'timed-out' {
   // eslint-disable-next-line prefer-rest-params
   const args = Array.prototype.slice.call(arguments);
-  if (!shouldCooperate() || waitAsync === undefined) return Reflect.apply(originalWait, Atomics, args);
+  // Node's own callers (the ESM loader waiting for its hooks thread) need the
+  // real, process-blocking wait: their protocol assumes nothing else runs.
+  if (!shouldCooperate() || waitAsync === undefined || calledByNode()) return Reflect.apply(originalWait, Atomics, args);
   let keepAlive: NodeJS.Timeout | undefined;
   const release = () => {
     if (keepAlive !== undefined) clearInterval(keepAlive);

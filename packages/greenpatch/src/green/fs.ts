@@ -4,11 +4,11 @@
 // asynchronous fs) while the hub serves the other green threads. Results and
 // errors are those of the callback form, which Node builds as the sync form
 // does (`errno`, `code`, `syscall`, `path`, `dest`). Outside a green thread,
-// on the hub, and when Node's module loader is the caller, they are Node's
-// own functions.
+// on the hub, and when Node itself is the caller (its module loader, its
+// internals), they are Node's own functions.
 import fs = require('node:fs');
 
-import { calledByModuleLoader, cooperate, FALLBACK, likeOriginal, shouldCooperate, withoutTrailingUndefined, type Done } from './sync';
+import { calledByNode, cooperate, FALLBACK, likeOriginal, shouldCooperate, withoutTrailingUndefined, type Done } from './sync';
 
 export * from 'node:fs';
 
@@ -80,7 +80,7 @@ function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction
   const special = specials[name] ?? {};
   const what = `fs.${name}Sync()`;
   const wrapper = function (this: unknown, ...args: unknown[]) {
-    if (!shouldCooperate() || calledByModuleLoader()) return Reflect.apply(syncFn, this, args);
+    if (!shouldCooperate() || calledByNode()) return Reflect.apply(syncFn, this, args);
     let result: unknown;
     // Only an error the operation itself reported may be answered by the
     // original; a kill() or Timeout interrupting the wait propagates.
@@ -135,7 +135,7 @@ if (syncFunctions.realpathSync !== undefined && typeof fs.realpathSync.native ==
   // callback form (`fs.exists`) is deprecated, so access(F_OK) stands in.
   const original = fs.existsSync;
   syncFunctions.existsSync = likeOriginal(function existsSync(this: unknown, path: unknown) {
-    if (!shouldCooperate() || calledByModuleLoader()) return Reflect.apply(original, this, [path]);
+    if (!shouldCooperate() || calledByNode()) return Reflect.apply(original, this, [path]);
     const result = cooperate<boolean>('fs.existsSync()', (done) =>
       fs.access(path as fs.PathLike, fs.constants.F_OK, (error) => done(null, !error)),
     );

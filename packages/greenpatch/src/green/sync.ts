@@ -75,29 +75,40 @@ export function cooperate<T>(
 }
 
 /**
- * True when the caller of the cooperative function is Node's module loader
- * (CommonJS or ESM, and require hooks it calls). Loading a module must stay
- * atomic: if `require()` let other green threads run while it reads the
- * file, a second `require()` of the same module from another green thread
- * would see its half-initialised exports. Those reads stay synchronous, as
- * stock. Costs a short stack capture (about 10 µs), small beside the thread
- * pool round trip it guards.
+ * True when Node itself is the caller of the cooperative function, which
+ * then must behave as the original:
+ *
+ * - Node's module loader (CommonJS or ESM, and require hooks it calls),
+ *   anywhere in the last few frames. Loading a module must stay atomic: if
+ *   `require()` let other green threads run while it reads the file, a
+ *   second `require()` of the same module from another green thread would
+ *   see its half-initialised exports.
+ * - Any of Node's own modules as the direct caller (`node:...`): Node's
+ *   internals that reach a patched function through the public object
+ *   expect it to block, e.g. the ESM loader's `Atomics.wait` on its hooks
+ *   thread, which must not let the event loop run meanwhile.
+ *
+ * Costs a short stack capture (about 10 µs), small beside the thread pool
+ * round trip it guards.
  */
-export function calledByModuleLoader(): boolean {
+export function calledByNode(): boolean {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
   let found = false;
   try {
     Error.stackTraceLimit = 12;
     Error.prepareStackTrace = (_error, sites) => {
+      // sites[0] is the cooperative function itself; sites[1] its caller.
+      const caller = sites[1]?.getFileName();
+      if (typeof caller === 'string' && caller.startsWith('node:')) return true;
       for (const site of sites) {
         const file = site.getFileName();
-        if (file !== undefined && file !== null && file.startsWith('node:internal/modules/')) return true;
+        if (typeof file === 'string' && file.startsWith('node:internal/modules/')) return true;
       }
       return false;
     };
     const holder: { stack?: unknown } = {};
-    Error.captureStackTrace(holder, calledByModuleLoader);
+    Error.captureStackTrace(holder, calledByNode);
     found = holder.stack === true;
   } finally {
     Error.stackTraceLimit = limit;
