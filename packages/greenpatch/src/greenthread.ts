@@ -329,7 +329,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * Blocks the current green thread until `promise` settles, then returns its
  * value or throws its rejection reason: the bridge from any promise-based
  * API to synchronous style. A value that is not a thenable is returned as
- * it is (after yielding once, like `await`).
+ * it is (after yielding once, like `await`). Like `await`, it resumes the
+ * thread from the promise's reaction: a loop that only waits on promises
+ * that are already settled never lets the event loop poll for I/O (call
+ * `sleep(0)` in such a loop).
  *
  * @example
  * ```js
