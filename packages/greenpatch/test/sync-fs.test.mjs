@@ -251,6 +251,37 @@ test.serial('require() inside a green thread stays atomic (the loader reads sync
   }
 });
 
+test.serial('writes to fd 1 and 2 stay synchronous; other fds do not', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'greenpatch-fd-'));
+  try {
+    let others = 0;
+    let stop = false;
+    const busy = green(() => {
+      while (!stop) {
+        others++;
+        sleep(0);
+      }
+    });
+    const result = await green(() => {
+      sleep(0);
+      let before = others;
+      const toStderr = fs.writeSync(2, '');
+      const stderrYielded = others - before;
+      const fd = fs.openSync(path.join(root, 'f'), 'w');
+      before = others;
+      fs.writeSync(fd, 'x');
+      const fileYielded = others - before;
+      fs.closeSync(fd);
+      return { toStderr, stderrYielded, fileYielded: fileYielded > 0 };
+    });
+    stop = true;
+    await busy;
+    t.deepEqual(result, { toStderr: 0, stderrYielded: 0, fileYielded: true });
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test.serial('outside a green thread fs *Sync are stock at work; callbacks and promises untouched', async (t) => {
   t.not(fs.readFileSync, stockFs.readFileSync);
   t.is(fs.readFileSync.name, 'readFileSync');

@@ -25,8 +25,9 @@ if ((0 as number) === 1) {
  * implementations whose errors and ordering differ), `mkdtempDisposableSync`
  * and `openAsBlobSync` (no callback form), and `watch`/`watchFile` (not
  * blocking). Every one listed does I/O that can take arbitrarily long (a slow
- * disk, a network file system, a FIFO), so none is kept synchronous: the
- * cost is one thread-pool round trip (tens of microseconds) per call.
+ * disk, a network file system, a FIFO), so all go to the thread pool, at the
+ * cost of one round trip (tens of microseconds) per call; the one exception
+ * is writes to fd 1 and 2 (see `toStdio` below).
  */
 const pairs = [
   'access', 'appendFile', 'chmod', 'chown', 'close', 'copyFile', 'fchmod', 'fchown', 'fdatasync', 'fstat',
@@ -45,7 +46,17 @@ interface Special {
   onLate?: (value: any) => void;
   /** Given the error of the callback form, whether to rerun the original instead (its exact behaviour). */
   rerunOn?: (error: any, args: unknown[]) => boolean;
+  /** Given the arguments, whether the call stays synchronous. */
+  inline?: (args: unknown[]) => boolean;
 }
+
+/**
+ * Writes to the process's own stdout and stderr (fd 1 and 2) stay
+ * synchronous: they are log lines, fast, and keeping them synchronous keeps
+ * their order with `process.stdout`/`process.stderr` writes, which Node
+ * itself performs synchronously for files and terminals.
+ */
+const toStdio = (args: unknown[]) => args[0] === 1 || args[0] === 2;
 
 const always = () => true;
 
@@ -74,13 +85,15 @@ const specials: Record<string, Special> = {
   // which errors count as missing differs between Node majors.
   stat: { rerunOn: always },
   lstat: { rerunOn: always },
+  write: { inline: toStdio },
+  writev: { inline: toStdio },
 };
 
 function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction, owner: object): AnyFunction {
   const special = specials[name] ?? {};
   const what = `fs.${name}Sync()`;
   const wrapper = function (this: unknown, ...args: unknown[]) {
-    if (!shouldCooperate() || calledByNode()) return Reflect.apply(syncFn, this, args);
+    if (!shouldCooperate() || special.inline?.(args) || calledByNode()) return Reflect.apply(syncFn, this, args);
     let result: unknown;
     // Only an error the operation itself reported may be answered by the
     // original; a kill() or Timeout interrupting the wait propagates.
@@ -143,6 +156,12 @@ if (syncFunctions.realpathSync !== undefined && typeof fs.realpathSync.native ==
   }, original);
 }
 
+/**
+ * The cooperative fs functions, one per `*Sync` function listed above, each
+ * taking the arguments of Node's and returning or throwing what Node's does.
+ * Inside a green thread they block only that thread while libuv's thread
+ * pool does the I/O; elsewhere they are Node's own.
+ */
 export const {
   accessSync, appendFileSync, chmodSync, chownSync, closeSync, copyFileSync, existsSync, fchmodSync, fchownSync,
   fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, lchmodSync, lchownSync, linkSync, lstatSync,
