@@ -21,6 +21,28 @@ import {
 
 let threadCount = 0;
 
+/** What is left to report of an unobserved thread's error once the thread is gone. */
+interface Unreported {
+  error: unknown;
+  thread: { name: string };
+}
+
+// A spawn()ed thread's error is the business of whoever holds its handle
+// and may still wait() for it: it is reported only when that can no longer
+// happen, i.e. when the handle is garbage collected, or when the process
+// exits, without anyone having waited for or linked to the thread.
+const unreported = new Set<WeakRef<GreenThread<any>>>();
+const collected = new FinalizationRegistry<Unreported>((u) => reportError(u.error, u.thread));
+let exitHooked = false;
+
+function reportAtExit(): void {
+  for (const ref of unreported) {
+    const thread = ref.deref();
+    if (thread !== undefined) thread.reportIfUnobserved();
+  }
+  unreported.clear();
+}
+
 function removeFrom<T>(list: T[] | undefined, item: T): void {
   if (list === undefined) return;
   const i = list.indexOf(item);
@@ -44,7 +66,9 @@ export class GreenThread<T = unknown> extends Task {
   private failed = false;
   private ran = false;
   /** @internal Someone waited for or linked to it: its error is theirs to handle. */
-  observed = false;
+  private observed = false;
+  /** @internal Set while its error awaits collection or exit to be reported. */
+  private unreportedRef: WeakRef<GreenThread<T>> | undefined = undefined;
   /** @internal spawnN threads: nobody can wait for them, so errors are reported at once. */
   readonly detached: boolean;
   private links: Array<(thread: GreenThread<T>) => void> | undefined = undefined;
@@ -107,12 +131,42 @@ export class GreenThread<T = unknown> extends Task {
       if (this.detached) {
         reportError(this.error, this);
       } else {
-        // Give the spawner until the next hub turn to wait for it or link to it.
-        setImmediate(() => {
-          if (!this.observed) reportError(this.error, this);
-        });
+        // Formatting the stack now drops V8's captured frames, whose
+        // receivers include this thread: the held value must not keep the
+        // thread it is registered for alive.
+        try {
+          void (this.error as { stack?: unknown } | null)?.stack;
+        } catch {
+          // a throwing stack getter: nothing to drop
+        }
+        const ref = new WeakRef(this);
+        this.unreportedRef = ref;
+        unreported.add(ref);
+        collected.register(this, { error: this.error, thread: { name: this.name } }, ref);
+        if (!exitHooked) {
+          exitHooked = true;
+          process.once('exit', reportAtExit);
+        }
       }
     }
+  }
+
+  /** @internal Waiting for or linking to a thread makes its error the caller's to handle. */
+  markObserved(): void {
+    this.observed = true;
+    const ref = this.unreportedRef;
+    if (ref !== undefined) {
+      this.unreportedRef = undefined;
+      unreported.delete(ref);
+      collected.unregister(ref);
+    }
+  }
+
+  /** @internal At exit: reports the thread's error if nobody has handled it. */
+  reportIfUnobserved(): void {
+    if (this.unreportedRef === undefined) return;
+    this.markObserved();
+    reportError(this.error, this);
   }
 
   private callLink(fn: (thread: GreenThread<T>) => void): void {
@@ -135,7 +189,7 @@ export class GreenThread<T = unknown> extends Task {
    *   `ERR_GREENPATCH_WAIT_SELF` when a thread waits for itself.
    */
   wait(timeout?: number): T {
-    this.observed = true;
+    this.markObserved();
     if (this.state !== TaskState.Done) {
       if (timeout !== undefined) checkMs('timeout', timeout);
       const task = requireTask('GreenThread.wait()');
@@ -185,7 +239,7 @@ export class GreenThread<T = unknown> extends Task {
    */
   link(fn: (thread: GreenThread<T>) => void): void {
     checkFunction('fn', fn);
-    this.observed = true;
+    this.markObserved();
     if (this.state === TaskState.Done) {
       setImmediate(() => this.callLink(fn));
     } else {
@@ -395,7 +449,7 @@ export function joinAll<T>(threads: Iterable<GreenThread<T>>, options: JoinAllOp
     if (!(t instanceof GreenThread)) {
       throw codedError('ERR_INVALID_ARG_TYPE', 'joinAll() takes an iterable of GreenThread', TypeError);
     }
-    t.observed = true;
+    t.markObserved();
   }
   const check = () => {
     if (raiseError) {

@@ -373,3 +373,41 @@ test('10,000 threads blocked at once all finish, with their results', async (t) 
   });
   t.is(total, (n * (n - 1)) / 2);
 });
+
+test('a stack overflow inside a green thread is that thread\'s error; others go on', async (t) => {
+  const deep = spawn(() => {
+    sleep(1);
+    const recurse = (n) => recurse(n + 1) + 1;
+    return recurse(0);
+  });
+  await t.throwsAsync(green(() => deep.wait()), { instanceOf: RangeError });
+  t.is(await green(() => {
+    sleep(0);
+    return 'still fine';
+  }), 'still fine');
+});
+
+test('errors thrown across many switches keep their identity and stack', async (t) => {
+  const errors = await green(() => {
+    const threads = Array.from({ length: 50 }, (_, i) =>
+      spawn(() => {
+        for (let k = 0; k < i % 5; k++) sleep(0);
+        const e = new Error(`e${i}`);
+        e.index = i;
+        throw e;
+      }),
+    );
+    return threads.map((th) => {
+      try {
+        th.wait();
+        return null;
+      } catch (e) {
+        return e;
+      }
+    });
+  });
+  errors.forEach((e, i) => {
+    t.is(e.index, i);
+    t.regex(e.stack, new RegExp(`e${i}`));
+  });
+});

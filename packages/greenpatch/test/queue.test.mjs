@@ -347,3 +347,56 @@ test('property: PriorityQueue is stable among equal priorities', (t) => {
   );
   t.pass();
 });
+
+test('property: killing consumers at random points loses no item and duplicates none', async (t) => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }), // maxsize
+      fc.integer({ min: 0, max: 40 }), // items
+      fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 5 }), // consumers: yields before being killed
+      async (maxsize, count, killAfter) => {
+        const q = new Queue(maxsize);
+        const taken = [];
+        const finals = [];
+        await green(() => {
+          const consumers = killAfter.map((_, c) =>
+            spawn(() => {
+              try {
+                for (;;) {
+                  taken.push(q.get());
+                  sleep(0);
+                }
+              } finally {
+                finals.push(c);
+              }
+            }),
+          );
+          const producer = spawn(() => {
+            for (let i = 0; i < count; i++) q.put(i);
+          });
+          killAfter.forEach((turns, c) => {
+            spawn(() => {
+              for (let k = 0; k < turns; k++) sleep(0);
+              consumers[c].kill();
+            });
+          });
+          joinAll(consumers);
+          // Whatever the consumers did not take is still in the queue (or
+          // still being put by the producer, which now has room).
+          const rest = [];
+          while (rest.length + taken.length < count) rest.push(q.get());
+          producer.wait();
+          taken.push(...rest);
+        });
+        const sorted = [...taken].sort((a, b) => a - b);
+        return (
+          finals.length === killAfter.length &&
+          JSON.stringify(sorted) === JSON.stringify(Array.from({ length: count }, (_, i) => i)) &&
+          q.empty()
+        );
+      },
+    ),
+    { numRuns: 60 },
+  );
+  t.pass();
+});
