@@ -65,13 +65,23 @@ export function cooperate<T>(
     if (failed) throw failure;
     return result as T;
   }
-  return block<T>(what, (waker) => {
-    wake = waker;
-    return () => {
-      abandoned = true;
-      cancel?.();
-    };
-  });
+  const abandon = () => {
+    abandoned = true;
+    cancel?.();
+  };
+  let registered = false;
+  try {
+    return block<T>(what, (waker) => {
+      registered = true;
+      wake = waker;
+      return abandon;
+    });
+  } catch (error) {
+    // An interruption already pending for this thread is thrown before the
+    // registration runs: the operation started above is abandoned here.
+    if (!registered && !settled) abandon();
+    throw error;
+  }
 }
 
 /**
