@@ -411,3 +411,27 @@ test('errors thrown across many switches keep their identity and stack', async (
     t.regex(e.stack, new RegExp(`e${i}`));
   });
 });
+
+test('suspended threads keep their locals intact through garbage collections', async (t) => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  const threads = Array.from({ length: 2000 }, (_, i) =>
+    spawn(() => {
+      const mine = { i, list: Array.from({ length: 20 }, (_, k) => `${i}:${k}`) };
+      for (let round = 0; round < 5; round++) {
+        const garbage = new Array(50).fill(round); // allocate while others are suspended
+        sleep(0);
+        if (garbage.length !== 50) return 'corrupt garbage';
+      }
+      return mine.list[19] === `${i}:19` && mine.i === i;
+    }),
+  );
+  for (let k = 0; k < 5; k++) {
+    await turns(1);
+    gc();
+  }
+  const results = await green(() => threads.map((th) => th.wait()));
+  t.true(results.every((r) => r === true));
+});
