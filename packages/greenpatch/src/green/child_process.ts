@@ -196,7 +196,6 @@ function errnoException(errno: number, syscall: string): NodeJS.ErrnoException {
 /** What the child did, gathered on the event loop. */
 interface Outcome {
   errno: number;
-  spawned: boolean;
   pid: number;
   status: number | null;
   signal: NodeJS.Signals | null;
@@ -272,7 +271,7 @@ function run(plan: Plan): Outcome {
       // thrown (`spawn EPERM`); spawnSync returns it as `error` instead.
       if (typeof e?.errno === 'number' && e.syscall === 'spawn') {
         const { file, argv } = normalizedCommand(plan);
-        wake.resume({ errno: e.errno, spawned: false, pid: 0, status: null, signal: null, output: null, file, spawnargs: argv.slice(1) });
+        wake.resume({ errno: e.errno, pid: 0, status: null, signal: null, output: null, file, spawnargs: argv.slice(1) });
         return;
       }
       throw thrown; // Node's validation error: the same one stock throws
@@ -349,7 +348,6 @@ function run(plan: Plan): Outcome {
       }
       wake.resume({
         errno: error !== 0 ? error : pipeError,
-        spawned: spawned && exited,
         pid: child.pid ?? 0,
         status: spawned && exited ? status : null,
         signal,
