@@ -69,5 +69,12 @@ define('randomFillSync', 'randomFill', value, (args) => {
   return !(bytes >= RANDOM_FILL_SYNC_BELOW_BYTES);
 });
 
+/**
+ * The cooperative crypto functions, each taking the arguments of Node's and
+ * returning or throwing what Node's does. Inside a green thread they block
+ * only that thread while libuv's thread pool does the work (`randomFillSync`
+ * from {@link RANDOM_FILL_SYNC_BELOW_BYTES} bytes); elsewhere they are
+ * Node's own.
+ */
 export const { pbkdf2Sync, scryptSync, generateKeyPairSync, generatePrimeSync, checkPrimeSync, randomFillSync } =
   syncFunctions as unknown as typeof crypto;

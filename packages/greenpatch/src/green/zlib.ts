@@ -59,6 +59,12 @@ for (const name of names) {
   }, syncFn);
 }
 
+/**
+ * The cooperative one-shot functions, each taking the arguments of Node's
+ * and returning or throwing what Node's does. Inside a green thread, with an
+ * input of {@link SYNC_BELOW_BYTES} or more, they block only that thread
+ * while libuv's thread pool does the work; elsewhere they are Node's own.
+ */
 export const {
   deflateSync, deflateRawSync, gzipSync, gunzipSync, inflateSync, inflateRawSync, unzipSync,
   brotliCompressSync, brotliDecompressSync,
