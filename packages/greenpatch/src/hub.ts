@@ -260,8 +260,13 @@ export function blockTask<T>(task: Task, register: Register<T>, what?: string): 
   try {
     cancel = register(waker);
   } catch (error) {
+    // Even if it called the waker before throwing, the thread goes on
+    // running here: a queued resumption finds it Running and is skipped.
     waker.done = true;
     task.waker = undefined;
+    task.state = TaskState.Running;
+    task.resumeValue = undefined;
+    task.resumeThrows = false;
     throw error;
   }
   if (!waker.done) {

@@ -419,3 +419,22 @@ test('blocking inside AsyncResource.runInAsyncScope is refused with a clear erro
   t.is(r.status, 0);
   t.is(r.stdout, 'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE\n');
 });
+
+test('a registration that wakes and then throws leaves the thread running normally', async (t) => {
+  const r = await green(() => {
+    try {
+      block('test()', (wake) => {
+        wake.resume('ignored');
+        throw new Error('register failed late');
+      });
+    } catch (e) {
+      t.is(e.message, 'register failed late');
+    }
+    sleep(0);
+    sleep(1);
+    return block('again()', (wake) => {
+      setImmediate(() => wake.resume('second'));
+    });
+  });
+  t.is(r, 'second');
+});
