@@ -438,3 +438,33 @@ test('a registration that wakes and then throws leaves the thread running normal
   });
   t.is(r, 'second');
 });
+
+test('the hub works inside worker_threads, each worker with its own', async (t) => {
+  const { Worker } = await import('node:worker_threads');
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { spawn, sleep, Queue, wait } = require(workerData.greenpatch);
+    const q = new Queue(2);
+    spawn(() => { for (let i = 0; i < 5; i++) { q.put(i * workerData.factor); sleep(0); } });
+    spawn(() => {
+      let sum = 0;
+      for (let i = 0; i < 5; i++) sum += q.get();
+      sum += wait(Promise.resolve(1000));
+      sleep(2);
+      parentPort.postMessage(sum);
+    });
+  `;
+  const run = (factor) =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(code, {
+        eval: true,
+        workerData: { factor, greenpatch: fileURLToPath(new URL('..', import.meta.url)) },
+      });
+      w.once('message', (m) => {
+        resolve(m);
+        w.terminate();
+      });
+      w.once('error', reject);
+    });
+  t.deepEqual(await Promise.all([run(1), run(10)]), [1010, 1100]);
+});
