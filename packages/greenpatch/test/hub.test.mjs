@@ -468,3 +468,17 @@ test('the hub works inside worker_threads, each worker with its own', async (t) 
     });
   t.deepEqual(await Promise.all([run(1), run(10)]), [1010, 1100]);
 });
+
+test('a process exits quietly while green threads are still blocked on things that will never happen', (t) => {
+  const script = `
+    const { spawn, sleep, Event, Queue } = require('greenpatch');
+    const ev = new Event();
+    const q = new Queue();
+    for (let i = 0; i < 100; i++) spawn(() => (i % 2 ? ev.wait() : q.get()));
+    spawn(() => { sleep(2); console.log('main done'); });
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  t.is(r.status, 0);
+  t.is(r.stdout, 'main done\n');
+  t.is(r.stderr, '');
+});
