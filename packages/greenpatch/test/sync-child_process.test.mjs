@@ -190,6 +190,12 @@ test('outside a green thread the patched functions are the stock ones at work', 
   t.is(error.code, 'ENOENT');
 });
 
+test('inside AsyncResource.runInAsyncScope, where a green thread may not suspend, the call blocks as stock does', async (t) => {
+  const { AsyncResource } = await import('node:async_hooks');
+  const out = await green(() => new AsyncResource('scope').runInAsyncScope(() => childProcess.execFileSync('echo', ['in scope'], { encoding: 'utf8' })));
+  t.is(out, 'in scope\n');
+});
+
 test('callback and event APIs are untouched', async (t) => {
   const out = await new Promise((resolve, reject) =>
     childProcess.execFile('echo', ['cb'], (error, stdout) => (error ? reject(error) : resolve(stdout))),

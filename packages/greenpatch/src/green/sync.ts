@@ -9,7 +9,9 @@
 // synchronously the cooperative function calls the original `*Sync` function
 // with the same arguments, so the caller gets exactly the error (or, for the
 // rare input only the sync form accepts, exactly the result) stock Node gives.
-import { block, inGreenThread } from '../hub';
+import { executionAsyncId } from 'node:async_hooks';
+
+import { block, currentTaskOrUndefined } from '../hub';
 
 /** Returned by {@link cooperate} when the asynchronous form rejected the arguments synchronously. */
 export const FALLBACK: unique symbol = Symbol('greenpatch.fallback');
@@ -127,9 +129,19 @@ export function calledByNode(): boolean {
   return found;
 }
 
-/** Whether a cooperative function should block its green thread rather than call the original. */
+/**
+ * Whether a cooperative function should block its green thread rather than
+ * call the original: inside a green thread, and not inside an
+ * `AsyncResource.runInAsyncScope()` entered within it, where the hub refuses
+ * to suspend (ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE). A `*Sync` call there
+ * blocks the process, as in stock Node, rather than throw.
+ */
 export function shouldCooperate(): boolean {
-  return inGreenThread();
+  const task = currentTaskOrUndefined() as { entryAsyncId?: unknown } | undefined;
+  if (task === undefined) return false;
+  // The hub records the async id its thread runs under; a different one
+  // means an async scope was entered since (see the hub's blockTask()).
+  return typeof task.entryAsyncId !== 'number' || task.entryAsyncId === executionAsyncId();
 }
 
 /**
