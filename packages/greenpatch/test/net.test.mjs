@@ -443,3 +443,30 @@ test('ordinary net code is untouched: callbacks, events, stock servers', async (
   t.is(text, 'plain');
   await close(server);
 });
+
+test('IPv6 loopback: connectSync, accept and recv over ::1', async (t) => {
+  const probe = net.createServer();
+  const ipv6 = await new Promise((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+  });
+  if (!ipv6) {
+    t.pass('no IPv6 loopback here');
+    return;
+  }
+  const result = await green(() => {
+    const server = listen(0, '::1');
+    const client = spawn(() => {
+      const c = connect(server.address().port, '::1');
+      c.sendall('six\n');
+      return c.readLine();
+    });
+    const [socket, address] = server.accept();
+    socket.sendall(`${socket.readLine()} ${address.family}\n`);
+    const reply = client.wait();
+    socket.destroy();
+    server.close();
+    return [address.address, reply];
+  });
+  t.deepEqual(result, ['::1', 'six IPv6']);
+});

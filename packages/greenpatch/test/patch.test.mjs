@@ -94,6 +94,25 @@ test.serial("patched http servers run 'request' listeners in green threads; a st
   server.close();
 });
 
+test.serial("patched TLS servers run 'secureConnection' listeners in green threads", async (t) => {
+  const tls = require('node:tls');
+  const { readFileSync } = require('node:fs');
+  const key = readFileSync(new URL('./fixtures/key.pem', import.meta.url));
+  const cert = readFileSync(new URL('./fixtures/cert.pem', import.meta.url));
+  const server = tls.createServer({ key, cert }, (socket) => {
+    const line = socket.readLine(); // blocks this connection's green thread
+    socket.end(`${line} over tls ${getCurrent() !== undefined}\n`);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const reply = await green(() => {
+    const socket = tls.connect({ port: server.address().port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+    socket.sendall('hi\n');
+    return socket.readLine();
+  });
+  t.is(reply, 'hi over tls true');
+  server.close();
+});
+
 test.serial('ordinary code in the patched process behaves as stock: callbacks, events, promisify', async (t) => {
   const server = net.createServer((s) => s.end('plain'));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

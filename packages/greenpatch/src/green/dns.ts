@@ -11,14 +11,6 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 
 import { inGreenThread, suspend } from './runtime.js';
 
-export * from 'node:dns';
-
-// The names of node:dns (on any supported Node) for ESM importers: Node learns
-// a CommonJS module's named exports by reading its source, and does not follow
-// the re-export of a builtin above. This never runs.
-if ((0 as number) === 1) {
-  exports.ADDRCONFIG = exports.ADDRGETNETWORKPARAMS = exports.ALL = exports.BADFAMILY = exports.BADFLAGS = exports.BADHINTS = exports.BADNAME = exports.BADQUERY = exports.BADRESP = exports.BADSTR = exports.CANCELLED = exports.CONNREFUSED = exports.DESTRUCTION = exports.EOF = exports.FILE = exports.FORMERR = exports.LOADIPHLPAPI = exports.NODATA = exports.NOMEM = exports.NONAME = exports.NOTFOUND = exports.NOTIMP = exports.NOTINITIALIZED = exports.REFUSED = exports.SERVFAIL = exports.TIMEOUT = exports.V4MAPPED = exports.getDefaultResultOrder = exports.getServers = exports.promises = exports.setDefaultResultOrder = exports.setServers = exports.resolveTlsa = exports.resolveTlsaSync = undefined;
-}
 
 /** Callback results with more than one value, named as `dns.promises` names them. */
 const shapes: Record<string, readonly string[]> = {
@@ -206,4 +198,15 @@ for (const name of resolverMethodNames) {
     configurable: true,
     enumerable: false,
   });
+}
+
+// Everything else of node:dns, last: names defined above (including the
+// green functions of newer Node versions, set by the loop) are kept.
+export * from 'node:dns';
+
+// The names of node:dns (on any supported Node) for ESM importers: Node learns
+// a CommonJS module's named exports by reading its source, and does not follow
+// the re-export of a builtin above. This never runs.
+if ((0 as number) === 1) {
+  exports.ADDRCONFIG = exports.ADDRGETNETWORKPARAMS = exports.ALL = exports.BADFAMILY = exports.BADFLAGS = exports.BADHINTS = exports.BADNAME = exports.BADQUERY = exports.BADRESP = exports.BADSTR = exports.CANCELLED = exports.CONNREFUSED = exports.DESTRUCTION = exports.EOF = exports.FILE = exports.FORMERR = exports.LOADIPHLPAPI = exports.NODATA = exports.NOMEM = exports.NONAME = exports.NOTFOUND = exports.NOTIMP = exports.NOTINITIALIZED = exports.REFUSED = exports.SERVFAIL = exports.TIMEOUT = exports.V4MAPPED = exports.getDefaultResultOrder = exports.getServers = exports.promises = exports.setDefaultResultOrder = exports.setServers = exports.resolveTlsa = exports.resolveTlsaSync = undefined;
 }

@@ -51,11 +51,14 @@ function install(proto: object, methods: Record<string, Function>): void {
 install(net.Socket.prototype, socketMethods);
 install(net.Server.prototype, serverMethods);
 
-const connectionEvents: ReadonlySet<string | symbol> = new Set(['connection']);
+// 'secureConnection' is the 'connection' of TLS servers (which inherit this
+// emit); Node's own listener for it in https servers is called plainly.
+const connectionEvents: ReadonlySet<string | symbol> = new Set(['connection', 'secureConnection']);
 
 /**
  * The `emit` greenpatch puts on `net.Server.prototype` when `net` is patched:
- * 'connection' listeners each run in their own green thread.
+ * 'connection' listeners (and TLS servers' 'secureConnection' listeners)
+ * each run in their own green thread.
  */
 export function makeServerEmit(original: (...args: any[]) => boolean): (...args: any[]) => boolean {
   return greenEmit(connectionEvents, () => original);

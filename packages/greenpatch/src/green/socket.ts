@@ -62,6 +62,15 @@ function throwIfErrored(stream: Duplex): void {
   if (stream.errored) throw stream.errored;
 }
 
+/** Everything buffered, as one chunk (read() may hand out one buffered chunk at a time). */
+function drain(stream: Duplex): Chunk {
+  const parts: Chunk[] = [];
+  for (let c = stream.read() as Chunk | null; c !== null; c = stream.read() as Chunk | null) parts.push(c);
+  if (parts.length === 0) return emptyLike(stream);
+  if (parts.length === 1) return parts[0];
+  return typeof parts[0] === 'string' ? parts.join('') : Buffer.concat(parts as Buffer[]);
+}
+
 function emptyLike(stream: Duplex): Chunk {
   return stream.readableEncoding ? '' : Buffer.alloc(0);
 }
@@ -109,7 +118,7 @@ export function recvExactly(this: Duplex, n: number): Chunk {
       if (chunk !== null) return chunk;
     }
     if (atEnd(this) || (this as any)._readableState?.ended === true) {
-      const partial = (this.read() as Chunk | null) ?? emptyLike(this);
+      const partial = drain(this);
       const error = codedError(
         'ERR_GREENPATCH_INCOMPLETE_READ',
         `The stream ended after ${partial.length} of ${n} bytes`,
