@@ -15,6 +15,7 @@ import {
   wait,
   getCurrent,
   GreenThreadExit,
+  joinAll,
 } from 'greenpatch';
 import { green, delay, turns } from './helpers.mjs';
 
@@ -481,4 +482,31 @@ test('a process exits quietly while green threads are still blocked on things th
   t.is(r.status, 0);
   t.is(r.stdout, 'main done\n');
   t.is(r.stderr, '');
+});
+
+test('loopback socket I/O completes while two threads yield to each other forever', async (t) => {
+  const net = await import('node:net');
+  let stop = false;
+  const ping = () => {
+    while (!stop) sleep(0);
+  };
+  const a = spawn(ping);
+  const b = spawn(ping);
+  const server = net.createServer((socket) => socket.end('pong'));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const reply = await new Promise((resolve, reject) => {
+      const client = net.connect(server.address().port, '127.0.0.1');
+      let data = '';
+      client.setEncoding('utf8');
+      client.on('data', (d) => (data += d));
+      client.on('end', () => resolve(data));
+      client.on('error', reject);
+    });
+    t.is(reply, 'pong');
+  } finally {
+    stop = true;
+    server.close();
+  }
+  await green(() => joinAll([a, b]));
 });
