@@ -303,7 +303,11 @@ function readyNow(task: Task, value: unknown, throwing: boolean): void {
   task.resumeThrows = throwing;
   task.state = TaskState.Ready;
   if (Fiber.current === undefined && task.fiber !== undefined && task.fiber.started) {
-    switchIn(task);
+    try {
+      switchIn(task);
+    } catch (error) {
+      reportError(error, undefined);
+    }
   } else {
     enqueue(task);
   }
