@@ -152,6 +152,16 @@ function script(f, base) {
     dir.closeSync();
     return names.sort();
   });
+  step('Dir.readSync after closeSync', () => {
+    const dir = f.opendirSync(base);
+    dir.closeSync();
+    return dir.readSync();
+  });
+  step('Dir.closeSync twice', () => {
+    const dir = f.opendirSync(base);
+    dir.closeSync();
+    return dir.closeSync();
+  });
   step('opendirSync missing', () => f.opendirSync(p('nope')));
   step('statfsSync type', () => typeof f.statfsSync(base).bsize);
   step('chownSync to self', () => f.chownSync(p('a.txt'), process.getuid(), process.getgid()));
@@ -286,6 +296,8 @@ test.serial('outside a green thread fs *Sync are stock at work; callbacks and pr
   t.not(fs.readFileSync, stockFs.readFileSync);
   t.is(fs.readFileSync.name, 'readFileSync');
   t.is(typeof fs.realpathSync.native, 'function');
+  t.not(fs.Dir.prototype.readSync, getOriginal('fs', 'Dir.prototype.readSync'));
+  t.is(fs.Dir.prototype.readSync.name, 'readSync');
   t.is(fs.readFile, stockFs.readFile);
   t.is(fs.promises, stockFs.promises);
   t.is(fs.readFileSync(new URL(import.meta.url), 'utf8').slice(0, 2), '//');

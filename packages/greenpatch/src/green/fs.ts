@@ -169,3 +169,26 @@ export const {
   readvSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, statfsSync, symlinkSync, truncateSync,
   unlinkSync, utimesSync, writeSync, writeFileSync, writevSync,
 } = syncFunctions as unknown as typeof fs;
+
+/**
+ * Cooperative `Dir.prototype.readSync` and `closeSync` (for `opendirSync`'s
+ * and `opendir`'s `Dir`): inside a green thread they run as `dir.read()` and
+ * `dir.close()` with a callback, blocking only that thread; elsewhere they
+ * are Node's own. Keyed by method name; each entry makes the replacement from
+ * the original method, as the patcher's `members` expect.
+ */
+export const dirMethods: Record<'readSync' | 'closeSync', (original: AnyFunction) => AnyFunction> = {
+  readSync: (original) => dirMethod(original, 'read'),
+  closeSync: (original) => dirMethod(original, 'close'),
+};
+
+function dirMethod(original: AnyFunction, asyncName: 'read' | 'close'): AnyFunction {
+  const what = `fs.Dir.${asyncName}Sync()`;
+  return likeOriginal(function (this: fs.Dir, ...args: unknown[]) {
+    if (!shouldCooperate() || calledByNode()) return Reflect.apply(original, this, args);
+    const asyncFn = (this as any)?.[asyncName];
+    if (typeof asyncFn !== 'function') return Reflect.apply(original, this, args);
+    const result = cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, this, [done]));
+    return result === FALLBACK ? Reflect.apply(original, this, args) : result;
+  }, original);
+}

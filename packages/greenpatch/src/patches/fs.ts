@@ -3,11 +3,13 @@
 import fs = require('node:fs');
 
 import type { PatchDefinition } from '../patcher.js';
-import { syncFunctions } from '../green/fs.js';
+import { dirMethods, syncFunctions } from '../green/fs.js';
 
 export const definition: PatchDefinition = {
   name: 'fs',
   module: 'fs',
   target: () => fs,
   exports: () => ({ ...syncFunctions }),
+  // A Dir's own sync methods, for Dirs from opendirSync and opendir alike.
+  members: [{ path: 'Dir.prototype', methods: { ...dirMethods } }],
 };
