@@ -1,7 +1,7 @@
 // ESM through the module customization hooks in hooks.ts: a graph's entry is
 // imported under a URL tagged with the graph's id; the hooks carry the tag to
 // everything it imports.
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCommonJS } from './cjs-loader';
@@ -30,7 +30,17 @@ function ensureHooks(): void {
   const exportNames: HookData['exportNames'] = {};
   for (const name of greenModuleNames()) exportNames[name] = Object.keys(loadGreenModule(name));
   const data: HookData = { exportNames };
-  register(pathToFileURL(join(__dirname, 'hooks.js')).href, { data });
+  // In-thread synchronous hooks where Node has them (22.15+; module.register
+  // is deprecated from Node 26 on), else the loader-thread ones.
+  const { registerHooks } = nodeModule as unknown as { registerHooks?: (hooks: object) => unknown };
+  if (typeof registerHooks === 'function') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const hooks = require('./hooks') as typeof import('./hooks');
+    hooks.initialize(data);
+    registerHooks({ resolve: hooks.resolve, load: hooks.load });
+  } else {
+    nodeModule.register(pathToFileURL(join(__dirname, 'hooks.js')).href, { data });
+  }
   registered = true;
 }
 

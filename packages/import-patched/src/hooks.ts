@@ -1,5 +1,7 @@
-// Module customization hooks (module.register) for patched ESM graphs. They
-// run on Node's loader thread. A graph's modules carry its id in their URLs
+// Module customization hooks for patched ESM graphs. The same functions serve
+// module.registerHooks() (Node 22.15+: in-thread, synchronous `next*`) and
+// module.register() (Node 20: on the loader thread, asynchronous `next*`);
+// `then` below continues either way. A graph's modules carry its id in their URLs
 // (GRAPH_PARAM), so that they are instances of their own, apart from the
 // ordinary graph and from every other patched graph; their imports of
 // chosen builtins resolve to small modules that re-export the green version.
@@ -47,31 +49,37 @@ function reexportSource(expression: string, names: Iterable<string>): string {
 }
 
 type Resolved = { url: string; format?: string | null; shortCircuit?: boolean };
-type NextResolve = (specifier: string, context: unknown) => Promise<Resolved>;
+type NextResolve = (specifier: string, context: unknown) => Resolved | Promise<Resolved>;
 
-export async function resolve(
+/** Continues with `value` now when it is there, else when its promise settles. */
+function then<T, R>(value: T | Promise<T>, fn: (v: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+export function resolve(
   specifier: string,
   context: { parentURL?: string },
   nextResolve: NextResolve,
-): Promise<Resolved> {
+): Resolved | Promise<Resolved> {
   const tag = tagOf(context.parentURL);
   if (tag === undefined) return nextResolve(specifier, context);
   const name = builtinName(specifier);
   if (name !== undefined && tag.modules.includes(name)) {
     return { url: `${GREEN_SCHEME}${name}?${GRAPH_PARAM}=${tag.graph}`, format: 'module', shortCircuit: true };
   }
-  const resolved = await nextResolve(specifier, context);
-  if (!resolved.url.startsWith('file:')) return resolved;
-  const url = new URL(resolved.url);
-  url.searchParams.set(GRAPH_PARAM, tag.graph);
-  url.searchParams.set(MODULES_PARAM, tag.modules.join(','));
-  return { ...resolved, url: url.href };
+  return then(nextResolve(specifier, context), (resolved) => {
+    if (!resolved.url.startsWith('file:')) return resolved;
+    const url = new URL(resolved.url);
+    url.searchParams.set(GRAPH_PARAM, tag.graph);
+    url.searchParams.set(MODULES_PARAM, tag.modules.join(','));
+    return { ...resolved, url: url.href };
+  });
 }
 
 type Loaded = { format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean };
-type NextLoad = (url: string, context: unknown) => Promise<Loaded>;
+type NextLoad = (url: string, context: unknown) => Loaded | Promise<Loaded>;
 
-export async function load(url: string, context: unknown, nextLoad: NextLoad): Promise<Loaded> {
+export function load(url: string, context: unknown, nextLoad: NextLoad): Loaded | Promise<Loaded> {
   const runtime = `globalThis[Symbol.for(${JSON.stringify(RUNTIME_KEY)})]`;
   if (url.startsWith(GREEN_SCHEME)) {
     const name = url.slice(GREEN_SCHEME.length).split('?')[0]!;
@@ -82,23 +90,24 @@ export async function load(url: string, context: unknown, nextLoad: NextLoad): P
     };
   }
   const tag = tagOf(url);
-  const loaded = await nextLoad(url, context);
-  if (tag === undefined || loaded.format !== 'commonjs') return loaded;
-  // CommonJS inside a patched graph loads through the graph's private
-  // CommonJS cache on the main thread; its named exports are found the way
-  // Node finds them, by lexing the source.
-  const plain = new URL(url);
-  plain.search = '';
-  const filename = fileURLToPath(plain);
-  let names: string[] = [];
-  try {
-    names = lexer.parse(readFileSync(filename, 'utf8')).exports;
-  } catch {
-    // Unparsable for the lexer: default export only, as Node does.
-  }
-  return {
-    format: 'module',
-    source: reexportSource(`${runtime}.commonjs(${JSON.stringify(filename)}, ${Number(tag.graph)})`, names),
-    shortCircuit: true,
-  };
+  return then(nextLoad(url, context), (loaded) => {
+    if (tag === undefined || loaded.format !== 'commonjs') return loaded;
+    // CommonJS inside a patched graph loads through the graph's private
+    // CommonJS cache on the main thread; its named exports are found the way
+    // Node finds them, by lexing the source.
+    const plain = new URL(url);
+    plain.search = '';
+    const filename = fileURLToPath(plain);
+    let names: string[] = [];
+    try {
+      names = lexer.parse(readFileSync(filename, 'utf8')).exports;
+    } catch {
+      // Unparsable for the lexer: default export only, as Node does.
+    }
+    return {
+      format: 'module',
+      source: reexportSource(`${runtime}.commonjs(${JSON.stringify(filename)}, ${Number(tag.graph)})`, names),
+      shortCircuit: true,
+    };
+  });
 }
