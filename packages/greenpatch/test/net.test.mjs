@@ -3,7 +3,7 @@
 import test from 'ava';
 import net from 'node:net';
 import { once } from 'node:events';
-import { connect, getCurrent, listen, serve, sleep, spawn, StopServe, Timeout } from 'greenpatch';
+import { connect, getCurrent, listen, serve, setErrorHandler, sleep, spawn, StopServe, Timeout } from 'greenpatch';
 import * as gnet from 'greenpatch/green/net';
 import { close, deadPort, green, plainServer } from './helpers/green.mjs';
 
@@ -469,4 +469,65 @@ test('IPv6 loopback: connectSync, accept and recv over ::1', async (t) => {
     return [address.address, reply];
   });
   t.deepEqual(result, ['::1', 'six IPv6']);
+});
+
+test('killing a green thread blocked in accept withdraws it: the next connection is queued, not lost', async (t) => {
+  const result = await green(() => {
+    const server = listen(0, '127.0.0.1');
+    const { port } = server.address();
+    const waiter = spawn(() => server.accept());
+    sleep(10); // it is blocked in accept() now
+    waiter.kill();
+    const killed = t.throws(() => waiter.wait()).code;
+    const client = net.connect(port, '127.0.0.1');
+    sleep(30);
+    const [socket] = server.accept(); // the connection waited in the queue
+    const ok = socket.remotePort === client.localPort;
+    socket.destroy();
+    client.destroy();
+    server.close();
+    return [killed, ok];
+  });
+  t.deepEqual(result, ['ERR_GREENPATCH_THREAD_EXIT', true]);
+});
+
+test('readLine and recv on a socket with an encoding return strings', async (t) => {
+  const server = await plainServer((s) => s.end('ünï\ncode'));
+  const { port } = server.address();
+  const got = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    socket.setEncoding('utf8');
+    return [socket.readLine(), socket.recv(), socket.recv()];
+  });
+  t.deepEqual(got, ['ünï', 'code', '']);
+  await close(server);
+});
+
+test.serial('a listener that throws after blocking goes to the error handler; the server keeps serving', async (t) => {
+  const seen = [];
+  const previous = setErrorHandler((error) => seen.push(error.message));
+  try {
+    const server = gnet.createServer((socket) => {
+      const line = socket.readLine();
+      if (line === 'fail') throw new Error('handler failed after blocking');
+      socket.end(`ok ${line}\n`);
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address();
+    const reply = await green(() => {
+      const bad = connect(port, '127.0.0.1');
+      bad.sendall('fail\n');
+      sleep(30);
+      const good = connect(port, '127.0.0.1');
+      good.sendall('fine\n');
+      const answer = good.readLine();
+      bad.destroy();
+      return answer;
+    });
+    t.is(reply, 'ok fine');
+    t.deepEqual(seen, ['handler failed after blocking']);
+    await close(server);
+  } finally {
+    setErrorHandler(previous);
+  }
 });
