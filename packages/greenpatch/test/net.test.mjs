@@ -531,3 +531,22 @@ test.serial('a listener that throws after blocking goes to the error handler; th
     setErrorHandler(previous);
   }
 });
+
+test('emit from inside a green thread: the listener thread starts at once and both go on independently', async (t) => {
+  const order = [];
+  const server = new gnet.Server();
+  server.on('connection', (tag) => {
+    order.push(`listener ${tag} start`);
+    sleep(20);
+    order.push(`listener ${tag} end`);
+  });
+  await green(() => {
+    order.push('emitter before');
+    server.emit('connection', 'x');
+    order.push('emitter after');
+    sleep(5);
+    order.push('emitter woke');
+    sleep(40);
+  });
+  t.deepEqual(order, ['emitter before', 'listener x start', 'emitter after', 'emitter woke', 'listener x end']);
+});
