@@ -1,4 +1,4 @@
-// The quick-start demo: synchronous-style code in several fibers sharing one
+// The engine alone (no hub): synchronous-style code in several fibers sharing one
 // thread. Each "client" fetches from a local HTTP server with a call that
 // reads as blocking (future.wait()), yet all of them run at once: the server
 // answers each after 200 ms, and the three together finish in about 200 ms.
