@@ -39,12 +39,29 @@ export interface Binding {
   backend: 'native' | 'threads';
 }
 
+/** The addon's entry (src/native/addon.cc). */
+interface Addon {
+  /** The named backend's surface for this thread; throws ERR_GREENPATCH_UNSUPPORTED_RUNTIME when it cannot start. */
+  start(backend: 'native' | 'threads'): Binding;
+  /** True the first time it is called in the process. */
+  claimFallbackNotice(): boolean;
+}
+
+/**
+ * GREENPATCH_BACKEND=threads selects the threads backend, =native forces the
+ * native one (an error if it cannot start); unset, native is tried first and
+ * the threads backend takes over when it cannot start, with one line on
+ * stderr saying why (once per process).
+ *
+ * GREENPATCH_TEST_NATIVE_FAILURE (for tests only): makes the native backend
+ * fail to start as on an unsupported build, its value standing for the reason.
+ */
 function load(): Binding {
-  const wanted = process.env.GREENPATCH_BACKEND;
-  if (wanted !== undefined && wanted !== '' && wanted !== 'native') {
+  const wanted = process.env.GREENPATCH_BACKEND || undefined;
+  if (wanted !== undefined && wanted !== 'native' && wanted !== 'threads') {
     throw codedError(
       'ERR_GREENPATCH_UNSUPPORTED_BACKEND',
-      `GREENPATCH_BACKEND=${wanted} is not available in this build; the only backend is "native"`,
+      `GREENPATCH_BACKEND=${wanted} is not a backend; use "native" or "threads" (or leave it unset)`,
     );
   }
   const dir = `${process.platform}-${process.arch}-node${process.versions.modules}`;
@@ -56,9 +73,39 @@ function load(): Binding {
         'build it with `pnpm build` (or `node scripts/build-native.mjs` in packages/fibers)',
     );
   }
-  const loaded = require(file) as Binding;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const addon = require(file) as Addon;
+  let loaded: Binding;
+  if (wanted === 'threads') {
+    loaded = addon.start('threads');
+  } else {
+    try {
+      loaded = startNative(addon);
+    } catch (error) {
+      if (wanted === 'native' || (error as { code?: unknown }).code !== 'ERR_GREENPATCH_UNSUPPORTED_RUNTIME') throw error;
+      loaded = addon.start('threads');
+      if (addon.claimFallbackNotice()) {
+        const why = (error as Error).message.replace(/^@greenpatch\/fibers cannot run on this Node build: /, '');
+        process.stderr.write(
+          `@greenpatch/fibers: using the threads backend (slower), the native one cannot start: ${why.replace(/\s+/g, ' ')} ` +
+            '(GREENPATCH_BACKEND=threads selects it without this notice)\n',
+        );
+      }
+    }
+  }
   loaded.settings({ v8StackSize: v8StackSizeFlag() * 1024 });
   return loaded;
+}
+
+function startNative(addon: Addon): Binding {
+  const forced = process.env.GREENPATCH_TEST_NATIVE_FAILURE;
+  if (forced) {
+    throw codedError(
+      'ERR_GREENPATCH_UNSUPPORTED_RUNTIME',
+      `@greenpatch/fibers cannot run on this Node build: ${forced} (GREENPATCH_TEST_NATIVE_FAILURE is set)`,
+    );
+  }
+  return addon.start('native');
 }
 
 /**
