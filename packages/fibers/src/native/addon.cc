@@ -61,7 +61,7 @@ void ClaimFallbackNotice(const FunctionCallbackInfo<Value>& info) {
 
 NODE_MODULE_INIT(/* exports, module, context */) {
   using namespace greenpatch;
-  v8::Isolate* isolate = context->GetIsolate();
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
   exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "start"),
                v8::Function::New(context, Start).ToLocalChecked()).Check();
   exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "claimFallbackNotice"),

@@ -159,7 +159,7 @@ bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
 
 bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, std::string* error) {
   using namespace v8;
-  Isolate* isolate = context->GetIsolate();
+  Isolate* isolate = v8::Isolate::GetCurrent();
   Engine* engine = Engine::ForThisThread();
   if (!StartEngine(engine, isolate, error)) return false;
   // Started again on the same thread (a cleared require cache): keep one

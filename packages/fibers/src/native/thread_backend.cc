@@ -62,17 +62,23 @@ void Runner::Loop() {
   t_engine = engine_;
   for (;;) {
     baton.Wait();
-    if (quit) break;  // told to end while parked
+    if (quit) {
+      // Told to end while parked, by a thread now waiting in Join(): V8's
+      // table of threads can be trimmed without anyone else running.
+      engine_->isolate->DiscardThreadSpecificMetadata();
+      break;
+    }
     Baton* next = fiber->RunToEnd();
     // Still holding the turn: ReleaseRunner() decided whether this thread
-    // stays. Read it before the post, after which the engine is not ours.
-    bool leaving = quit;
+    // stays. Everything is done before the post, after which the engine is
+    // not ours to touch.
+    if (quit) {
+      engine_->isolate->DiscardThreadSpecificMetadata();
+      next->Post();
+      break;
+    }
     next->Post();
-    if (leaving) break;
   }
-  // Only V8's thread table is touched (under its own mutex); the isolate is
-  // alive, since runners are joined before the environment goes away.
-  engine_->isolate->DiscardThreadSpecificMetadata();
   finished_.Post();
 }
 

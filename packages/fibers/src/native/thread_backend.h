@@ -56,7 +56,7 @@ class Runner {
 
   ThreadEngine* engine_ = nullptr;
   pthread_t thread_{};
-  Baton finished_;  // posted as the thread's last act
+  TimedBaton finished_;  // posted as the thread's last act
 };
 
 // One per Node thread (the main thread, each worker) that started this backend.

@@ -147,7 +147,7 @@ bool ThreadsBackendRunning() { return threads::ThreadEngine::Current() != nullpt
 
 void InitThreadsBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports) {
   using namespace threads;
-  Isolate* isolate = context->GetIsolate();
+  Isolate* isolate = v8::Isolate::GetCurrent();
   ThreadEngine* engine = ThreadEngine::Current();
   if (engine == nullptr) engine = ThreadEngine::Start(isolate);
   // Loaded again (a cleared require cache, or from inside a fiber): keep one
