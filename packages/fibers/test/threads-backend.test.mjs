@@ -194,6 +194,22 @@ test('a worker terminated while its fiber spins, and one whose fiber is suspende
   t.is(Fiber(() => Fiber.yield('still fine')).run(), 'still fine');
 });
 
+test('stack overflow inside a fiber in a worker is a RangeError', async (t) => {
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    const Fiber = require('@greenpatch/fibers');
+    const recurse = (n) => recurse(n + 1) + 1;
+    try { Fiber(() => recurse(0)).run(); } catch (e) { parentPort.postMessage(Fiber.backend + ' ' + e.name); }`;
+  const worker = new Worker(source, { eval: true, env: { ...process.env, GREENPATCH_BACKEND: 'threads' } });
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  const message = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  t.is(message, 'threads RangeError');
+  t.is(await exited, 0);
+});
+
 // ---- in-process behaviour ----------------------------------------------------
 
 test('values and exceptions cross switches between threads, at every depth', (t) => {
