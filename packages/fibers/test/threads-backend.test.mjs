@@ -154,7 +154,7 @@ test('an uncaught error from a fiber ends the process as an uncaught exception',
   t.regex(r.stderr, /Error: escaped the fiber/);
 });
 
-test('workers ending with suspended fibers (normally, process.exit, process.exit in a fiber, an error) leave no thread behind', (t) => {
+test('workers ending with suspended fibers (normally, process.exit, in a fiber, in a nested fiber, an error, orphaned handles) leave no thread behind', (t) => {
   const r = child('workers');
   t.is(r.status, 0, r.stderr);
   const [{ results, before, after }] = r.out;
@@ -164,6 +164,10 @@ test('workers ending with suspended fibers (normally, process.exit, process.exit
   t.is(byMode['worker-exit'].code, 8);
   t.is(byMode['worker-exit-in-fiber'].code, 9);
   t.deepEqual(byMode['worker-exit-in-fiber'].messages, []);
+  t.is(byMode['worker-exit-in-nested-fiber'].code, 10);
+  t.deepEqual(byMode['worker-exit-in-nested-fiber'].messages, []);
+  t.deepEqual(byMode['worker-orphans'].messages, [{ suspended: 20 }]);
+  t.is(byMode['worker-orphans'].code, 0);
   t.is(byMode['worker-throw-in-fiber'].code, 1);
   t.is(byMode['worker-throw-in-fiber'].error, 'thrown in a worker fiber');
   t.is(after, before, 'every runner thread of the workers was joined');
@@ -176,6 +180,23 @@ test('poolSize bounds the parked threads', (t) => {
   t.is(busy, base + 40);
   t.is(parked, base + 40, 'finished fibers park their threads (poolSize 50)');
   t.is(trimmed, base + 5, 'lowering poolSize ends the extra threads');
+});
+
+test('a thread the system refuses is ERR_FIBER_STACK_ALLOCATION, and the engine goes on', (t) => {
+  const base = { ...process.env, GREENPATCH_BACKEND: 'threads' };
+  delete base.GREENPATCH_TEST_NATIVE_FAILURE;
+  const r = spawnSync('bash', ['-c', 'ulimit -v 8000000 && exec "$0" "$@"', process.execPath, fixture, 'alloc'], {
+    cwd: here,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: base,
+  });
+  t.is(r.status, 0, r.stderr);
+  const [result] = r.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  t.is(result.error?.code, 'ERR_FIBER_STACK_ALLOCATION');
+  t.regex(result.error.message, /Cannot start a thread/);
+  t.true(result.suspended >= 1);
+  t.is(result.after, 'after');
 });
 
 test('a worker terminated while its fiber spins, and one whose fiber is suspended in a fiber', async (t) => {

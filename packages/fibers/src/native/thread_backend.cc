@@ -165,6 +165,16 @@ void ThreadEngine::Shutdown() {
   JoinRetired();
 }
 
+void ThreadEngine::TerminateNow() {
+  isolate->TerminateExecution();
+  if (probe.IsEmpty()) return;
+  // Entering a JavaScript function checks for interrupts first: the
+  // termination is thrown there and goes on to our caller's JavaScript.
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Function> fn = probe.Get(isolate);
+  (void)fn->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 0, nullptr);
+}
+
 // ---- ThreadFiber -----------------------------------------------------------
 
 ThreadFiber::~ThreadFiber() {
@@ -294,10 +304,13 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Deliver() {
     case Outcome::kTerminated:
       // Termination (worker.terminate(), process.exit() in a worker) was
       // raised inside the fiber; carry it on into this context.
-      [[fallthrough]];
+      engine_->TerminateNow();
+      return {};
     case Outcome::kExit:
       // The environment is going away: unwind this fiber's JavaScript
-      // without running any more of it (termination skips catch and finally).
+      // (termination skips catch and finally). No JavaScript may be called
+      // now, so this is only requested; the fiber's code may still run up
+      // to its next call or loop iteration, or return.
       isolate->TerminateExecution();
       return {};
   }

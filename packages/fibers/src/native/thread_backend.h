@@ -73,6 +73,7 @@ struct ThreadEngine {
   double fibers_created = 0;
   bool shutting_down = false;
   v8::Global<v8::FunctionTemplate> fiber_template;
+  v8::Global<v8::Function> probe;  // an empty JavaScript function (TerminateNow)
 
   size_t MinStackSize() const { return v8_stack_size + kNativeReserve; }
 
@@ -91,6 +92,11 @@ struct ThreadEngine {
   // The environment is going away: unwind every suspended fiber (terminating
   // its JavaScript), then end and join every runner thread.
   void Shutdown();
+  // Terminates the JavaScript that called into the engine, before it runs any
+  // further. TerminateExecution() alone only requests it: JavaScript notices
+  // at its next call or loop iteration, and code that just returns would end
+  // normally, the termination lost with its thread's V8 state.
+  void TerminateNow();
 };
 
 class ThreadFiber {
