@@ -1,0 +1,58 @@
+// Server events whose listeners run each in a green thread of its own
+// ('connection' on net servers, 'request' on HTTP servers). The replacement
+// `emit` calls the listeners in the same order, with the same `this` and
+// arguments, as EventEmitter's own; each starts at once in its green thread,
+// so a listener that never blocks has finished, and what it throws has
+// propagated out of `emit`, exactly as before. One that blocks lets `emit`
+// (and Node's event loop) go on with the next listener.
+import http = require('node:http');
+import https = require('node:https');
+import tls = require('node:tls');
+
+import { runGreen } from './runtime.js';
+
+/** Listeners always called plainly: Node's own, and greenpatch's internal ones. */
+const plain = new WeakSet<Function>();
+
+/** Marks `listener` to be called plainly, never in a green thread of its own. */
+export function markPlain(listener: Function): void {
+  plain.add(listener);
+}
+
+// Node's internal listeners (HTTP's connection handler, TLS's handshake
+// starter) only set things up and never block: calling them plainly spares a
+// green thread per connection. Captured from throwaway servers, which open no
+// handle.
+for (const server of [new http.Server(), new https.Server(), new tls.Server()] as Array<import('node:events').EventEmitter>) {
+  for (const type of ['connection', 'secureConnection', 'request']) {
+    for (const listener of server.listeners(type)) plain.add(listener);
+  }
+}
+
+function isPlain(listener: Function): boolean {
+  if (plain.has(listener)) return true;
+  const inner = (listener as { listener?: unknown }).listener;
+  return typeof inner === 'function' && plain.has(inner);
+}
+
+type Emit = (this: any, type: any, ...args: any[]) => boolean;
+
+/**
+ * An `emit` that runs the listeners of `types` in green threads and hands
+ * every other event to `fallback(emitter)` (the emit it replaces).
+ */
+export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitter: any) => Emit): Emit {
+  return function emit(this: any, type: string | symbol, ...args: any[]): boolean {
+    if (!types.has(type)) return Reflect.apply(fallback(this), this, [type, ...args]);
+    // rawListeners is a copy (listeners added or removed meanwhile take
+    // effect from the next emit, as in EventEmitter) and keeps `once`
+    // wrappers, which remove themselves when called.
+    const listeners = this.rawListeners(type) as Function[];
+    if (listeners.length === 0) return Reflect.apply(fallback(this), this, [type, ...args]);
+    for (const listener of listeners) {
+      if (isPlain(listener)) Reflect.apply(listener, this, args);
+      else runGreen(listener, this, args);
+    }
+    return true;
+  };
+}

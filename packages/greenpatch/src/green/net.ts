@@ -1,0 +1,115 @@
+// greenpatch/green/net: Node's `net`, plus what blocks only the calling green
+// thread. Every export of `node:net` is here and behaves as in stock Node;
+// added: `connectSync`, and servers whose 'connection' listeners run each in a
+// green thread (`Server`, `createServer`). Loading this module adds the
+// blocking methods `recv`, `recvExactly`, `readLine`, `sendall` to
+// `net.Socket.prototype` and `accept` to `net.Server.prototype`: names Node
+// does not use, so nothing else changes.
+import net = require('node:net');
+
+import { greenEmit } from './listeners.js';
+import { codedError, suspend } from './runtime.js';
+import { accept, quietErrors, readLine, recv, recvExactly, sendall } from './socket.js';
+
+export * from 'node:net';
+
+// The names of node:net (on any supported Node) for ESM importers: Node learns
+// a CommonJS module's named exports by reading its source, and does not follow
+// the re-export of a builtin above. This never runs.
+if ((0 as number) === 1) {
+  exports.BlockList = exports.BoundSocket = exports.Socket = exports.SocketAddress = exports.Stream = exports.connect = exports.createConnection = exports.getDefaultAutoSelectFamily = exports.getDefaultAutoSelectFamilyAttemptTimeout = exports.isIP = exports.isIPv4 = exports.isIPv6 = exports.setDefaultAutoSelectFamily = exports.setDefaultAutoSelectFamilyAttemptTimeout = undefined;
+}
+
+declare module 'net' {
+  interface Socket {
+    /** Blocks the green thread until data is there; at most `max` bytes; empty at the end. */
+    recv(max?: number): Buffer;
+    /** Blocks until exactly `n` bytes are there; throws ERR_GREENPATCH_INCOMPLETE_READ at an early end. */
+    recvExactly(n: number): Buffer;
+    /** Blocks until a whole line is there; returns it without its terminator; null at the end. */
+    readLine(): string | null;
+    /** Writes and blocks until the data is handed to the kernel. */
+    sendall(data: string | Uint8Array, encoding?: BufferEncoding): void;
+  }
+  interface Server {
+    /** Blocks the green thread until a client connects. */
+    accept(): [Socket, AddressInfo];
+  }
+}
+
+/** The blocking socket methods, as installed on `net.Socket.prototype`. */
+export const socketMethods = { recv, recvExactly, readLine, sendall } as const;
+/** The blocking server methods, as installed on `net.Server.prototype`. */
+export const serverMethods = { accept } as const;
+
+function install(proto: object, methods: Record<string, Function>): void {
+  for (const [name, fn] of Object.entries(methods)) {
+    if (Object.prototype.hasOwnProperty.call(proto, name)) continue;
+    Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
+  }
+}
+install(net.Socket.prototype, socketMethods);
+install(net.Server.prototype, serverMethods);
+
+const connectionEvents: ReadonlySet<string | symbol> = new Set(['connection']);
+
+/**
+ * The `emit` greenpatch puts on `net.Server.prototype` when `net` is patched:
+ * 'connection' listeners each run in their own green thread.
+ */
+export function makeServerEmit(original: (...args: any[]) => boolean): (...args: any[]) => boolean {
+  return greenEmit(connectionEvents, () => original);
+}
+
+/** A `net.Server` whose 'connection' listeners each run in their own green thread. */
+export class Server extends net.Server {}
+Object.defineProperty(Server.prototype, 'emit', {
+  value: greenEmit(connectionEvents, () => net.Server.prototype.emit),
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
+
+/** `net.createServer`, returning a {@link Server}. */
+export function createServer(connectionListener?: (socket: net.Socket) => void): Server;
+export function createServer(options?: net.ServerOpts, connectionListener?: (socket: net.Socket) => void): Server;
+export function createServer(...args: any[]): Server {
+  return new Server(...args);
+}
+
+/**
+ * Connects and blocks the green thread until the socket is connected; returns
+ * it, or throws Node's error (`ECONNREFUSED`, `ENOTFOUND`, ...). Takes what
+ * `net.connect` takes, without the listener. Abandoning the wait (a Timeout,
+ * a kill) destroys the socket. Later errors of the socket are thrown by its
+ * next blocking call (`recv`, `sendall`, ...) rather than emitted unheard.
+ */
+export function connectSync(port: number, host?: string): net.Socket;
+export function connectSync(path: string): net.Socket;
+export function connectSync(options: net.NetConnectOpts): net.Socket;
+export function connectSync(...args: any[]): net.Socket {
+  if (typeof args[args.length - 1] === 'function') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'connectSync() takes no callback; it returns the connected socket');
+  }
+  let socket: net.Socket | undefined;
+  return suspend<net.Socket>('net.connectSync()', (k) => {
+    const s = net.connect(...(args as [any]));
+    socket = s;
+    const onConnect = (): void => {
+      s.off('error', onError);
+      quietErrors(s);
+      k.resume(s);
+    };
+    const onError = (error: Error): void => {
+      s.off('connect', onConnect);
+      k.fail(error);
+    };
+    s.once('connect', onConnect);
+    s.once('error', onError);
+    return () => {
+      s.off('connect', onConnect);
+      s.off('error', onError);
+      socket?.destroy();
+    };
+  });
+}

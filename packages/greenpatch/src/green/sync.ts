@@ -1,0 +1,140 @@
+// The bridge the cooperative `*Sync` functions are built on: start Node's
+// asynchronous form of an operation, then block only the calling green thread
+// until its callback fires. Outside a green thread (and on the hub) every
+// cooperative function calls Node's original instead, so its behaviour there
+// is stock by construction.
+//
+// Argument validation is never reimplemented here: the asynchronous form runs
+// Node's own validators before it starts anything, and when it throws
+// synchronously the cooperative function calls the original `*Sync` function
+// with the same arguments, so the caller gets exactly the error (or, for the
+// rare input only the sync form accepts, exactly the result) stock Node gives.
+import { block, inGreenThread } from '../hub';
+
+/** Returned by {@link cooperate} when the asynchronous form rejected the arguments synchronously. */
+export const FALLBACK: unique symbol = Symbol('greenpatch.fallback');
+
+/** A node-style completion callback. */
+export type Done<T> = (error: unknown, value?: T) => void;
+
+/**
+ * Starts an operation with `start(done)` and blocks the current green thread
+ * until `done` is called, then returns the value or throws the error. Returns
+ * {@link FALLBACK} without blocking when `start` throws (the asynchronous form
+ * rejected its arguments). `cancel` runs when the green thread is killed or a
+ * `Timeout` fires while it waits; `onLate` receives a result that arrives
+ * after such a cancellation (e.g. to close a file descriptor nobody will see).
+ *
+ * Must be called inside a green thread.
+ */
+export function cooperate<T>(
+  what: string,
+  start: (done: Done<T>) => void,
+  cancel?: () => void,
+  onLate?: (value: T) => void,
+): T | typeof FALLBACK {
+  let settled = false;
+  let abandoned = false;
+  let failure: unknown;
+  let failed = false;
+  let result: T | undefined;
+  let wake: { resume(value: T): void; fail(error: unknown): void } | undefined;
+  const done: Done<T> = (error, value) => {
+    if (settled) return;
+    settled = true;
+    if (abandoned) {
+      if (!error && onLate !== undefined) onLate(value as T);
+      return;
+    }
+    if (error) {
+      failed = true;
+      failure = error;
+      wake?.fail(error);
+    } else {
+      result = value;
+      wake?.resume(value as T);
+    }
+  };
+  try {
+    start(done);
+  } catch {
+    if (settled) throw new Error('greenpatch: an operation both completed and threw');
+    return FALLBACK;
+  }
+  if (settled) {
+    if (failed) throw failure;
+    return result as T;
+  }
+  return block<T>(what, (waker) => {
+    wake = waker;
+    return () => {
+      abandoned = true;
+      cancel?.();
+    };
+  });
+}
+
+/**
+ * True when the caller of the cooperative function is Node's module loader
+ * (CommonJS or ESM, and require hooks it calls). Loading a module must stay
+ * atomic: if `require()` let other green threads run while it reads the
+ * file, a second `require()` of the same module from another green thread
+ * would see its half-initialised exports. Those reads stay synchronous, as
+ * stock. Costs a short stack capture (about 10 µs), small beside the thread
+ * pool round trip it guards.
+ */
+export function calledByModuleLoader(): boolean {
+  const limit = Error.stackTraceLimit;
+  const prepare = Error.prepareStackTrace;
+  let found = false;
+  try {
+    Error.stackTraceLimit = 12;
+    Error.prepareStackTrace = (_error, sites) => {
+      for (const site of sites) {
+        const file = site.getFileName();
+        if (file !== undefined && file !== null && file.startsWith('node:internal/modules/')) return true;
+      }
+      return false;
+    };
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, calledByModuleLoader);
+    found = holder.stack === true;
+  } finally {
+    Error.stackTraceLimit = limit;
+    Error.prepareStackTrace = prepare;
+  }
+  return found;
+}
+
+/** Whether a cooperative function should block its green thread rather than call the original. */
+export function shouldCooperate(): boolean {
+  return inGreenThread();
+}
+
+/**
+ * Gives `wrapper` the `name` and `length` of `original` and copies its own
+ * extra properties (e.g. `realpathSync.native`, promisify symbols), so that
+ * code inspecting the function sees what stock Node shows.
+ */
+export function likeOriginal<F extends Function>(wrapper: F, original: Function): F {
+  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
+  for (const key of Reflect.ownKeys(original)) {
+    if (key === 'name' || key === 'length' || key === 'prototype') continue;
+    if (Object.prototype.hasOwnProperty.call(wrapper, key)) continue;
+    Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(original, key)!);
+  }
+  return wrapper;
+}
+
+/**
+ * `args` without its trailing `undefined`s: a sync function treats an
+ * argument passed as `undefined` like a missing one, but a callback form
+ * that finds its callback by position may not (`randomFill(buf, undefined,
+ * undefined, cb)` throws where `randomFill(buf, cb)` does not).
+ */
+export function withoutTrailingUndefined(args: readonly unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  return args.slice(0, end);
+}

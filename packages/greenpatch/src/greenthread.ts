@@ -1,0 +1,452 @@
+// Green threads: spawning, waiting, killing, linking, sleeping.
+import Fiber = require('@greenpatch/fibers');
+import { checkFunction, checkMs, codedError, GreenThreadExit, TimeoutError } from './errors';
+import {
+  block,
+  blockTask,
+  blockWithTimeout,
+  currentTaskOrUndefined,
+  enqueue,
+  interrupt,
+  reportError,
+  requireTask,
+  armResume,
+  startTimer,
+  Task,
+  TaskState,
+  TIMED_OUT,
+  type Waker,
+  type WakerImpl,
+} from './hub';
+
+let threadCount = 0;
+
+function removeFrom<T>(list: T[] | undefined, item: T): void {
+  if (list === undefined) return;
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
+/**
+ * A green thread: a function running on a stack of its own, switched in and
+ * out by the hub at its blocking calls. Created by {@link spawn} (or
+ * {@link spawnAfter}); not constructed directly.
+ *
+ * @typeParam T - what the function returns.
+ */
+export class GreenThread<T = unknown> extends Task {
+  /** A name for messages and debugging; `GreenThread-<n>` unless changed. Writable. */
+  name: string;
+  private fn: ((...args: any[]) => T) | undefined;
+  private args: unknown[] | undefined;
+  private result: T | undefined = undefined;
+  private error: unknown = undefined;
+  private failed = false;
+  /** @internal Someone waited for or linked to it: its error is theirs to handle. */
+  observed = false;
+  /** @internal spawnN threads: nobody can wait for them, so errors are reported at once. */
+  readonly detached: boolean;
+  private links: Array<(thread: GreenThread<T>) => void> | undefined = undefined;
+  private waiters: Array<Waker<void>> | undefined = undefined;
+  /** @internal Exit callbacks of pools and joinAll: they do not count as observing. */
+  exitHooks: Array<(thread: GreenThread<T>) => void> | undefined = undefined;
+
+  /** @internal Use spawn(). */
+  constructor(fn: (...args: any[]) => T, args: unknown[], detached: boolean) {
+    super();
+    this.fn = fn;
+    this.args = args;
+    this.detached = detached;
+    this.name = `GreenThread-${++threadCount}`;
+  }
+
+  /** @internal The body, on the thread's own fiber. */
+  run(): void {
+    const fn = this.fn as (...args: unknown[]) => T;
+    const args = this.args as unknown[];
+    this.fn = undefined;
+    this.args = undefined;
+    try {
+      this.result = fn(...args);
+    } catch (error) {
+      // A reset of the fiber (its object was collected) must unwind it.
+      if (error instanceof Fiber.ResetError) throw error;
+      this.failed = true;
+      this.error = error;
+    }
+  }
+
+  /** @internal On the hub, once the thread has finished. */
+  exited(failed: boolean, error?: unknown): void {
+    this.fn = undefined;
+    this.args = undefined;
+    if (failed) {
+      this.failed = true;
+      this.error = error;
+    }
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters !== undefined) for (const w of waiters) w.resume();
+    const hooks = this.exitHooks;
+    this.exitHooks = undefined;
+    if (hooks !== undefined) {
+      for (const hook of hooks) {
+        try {
+          hook(this);
+        } catch (hookError) {
+          reportError(hookError, this);
+        }
+      }
+    }
+    const links = this.links;
+    this.links = undefined;
+    if (links !== undefined) for (const fn of links) this.callLink(fn);
+    if (this.failed && !(this.error instanceof GreenThreadExit) && !this.observed) {
+      if (this.detached) {
+        reportError(this.error, this);
+      } else {
+        // Give the spawner until the next hub turn to wait for it or link to it.
+        setImmediate(() => {
+          if (!this.observed) reportError(this.error, this);
+        });
+      }
+    }
+  }
+
+  private callLink(fn: (thread: GreenThread<T>) => void): void {
+    try {
+      fn(this);
+    } catch (error) {
+      reportError(error, this);
+    }
+  }
+
+  /**
+   * Blocks until the thread has finished, then returns what its function
+   * returned or throws what it threw (a thread ended by `kill()` throws the
+   * kill's error, `GreenThreadExit` by default). On a finished thread it
+   * returns at once, even on the hub. Waiting counts as handling its error:
+   * it is then not reported to the error handler.
+   *
+   * @param timeout - milliseconds to wait at most; then a `TimeoutError` is thrown.
+   * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` on the hub when the thread has not finished;
+   *   `ERR_GREENPATCH_WAIT_SELF` when a thread waits for itself.
+   */
+  wait(timeout?: number): T {
+    this.observed = true;
+    if (this.state !== TaskState.Done) {
+      if (timeout !== undefined) checkMs('timeout', timeout);
+      const task = requireTask('GreenThread.wait()');
+      if (task === this) {
+        throw codedError('ERR_GREENPATCH_WAIT_SELF', 'A green thread cannot wait for itself');
+      }
+      const r = blockWithTimeout<void>(task, 'GreenThread.wait()', timeout, (wake) => {
+        (this.waiters ??= []).push(wake);
+        return () => removeFrom(this.waiters, wake);
+      });
+      if (r === TIMED_OUT) {
+        throw new TimeoutError(`GreenThread.wait() timed out after ${timeout} ms`);
+      }
+    }
+    if (this.failed) throw this.error;
+    return this.result as T;
+  }
+
+  /**
+   * Raises `error` (a new `GreenThreadExit` by default) inside the thread at
+   * its blocking point, so that its `finally` blocks run; a thread that has
+   * not started yet never runs. Does not wait: the thread handles the error
+   * on a later hub turn (`wait()` for it to finish). A thread killing itself
+   * gets the error thrown right away. Killing a finished thread does nothing.
+   * When the thread's blocking call has already been woken with its result,
+   * the error is raised at its next blocking call instead.
+   */
+  kill(error: unknown = new GreenThreadExit()): void {
+    interrupt(this, error, this);
+  }
+
+  /**
+   * Cancels a thread that has not started yet (e.g. from `spawnAfter`):
+   * returns true if it was cancelled (it then ended with `GreenThreadExit`),
+   * false if it had already started.
+   */
+  cancel(): boolean {
+    if (this.state !== TaskState.New) return false;
+    this.kill();
+    return true;
+  }
+
+  /**
+   * Calls `fn(thread)` on the hub when the thread finishes (on a later hub
+   * turn if it already has). Linking counts as handling its error. Errors
+   * thrown by `fn` go to the error handler.
+   */
+  link(fn: (thread: GreenThread<T>) => void): void {
+    checkFunction('fn', fn);
+    this.observed = true;
+    if (this.state === TaskState.Done) {
+      setImmediate(() => this.callLink(fn));
+    } else {
+      (this.links ??= []).push(fn);
+    }
+  }
+
+  /** Removes a function added with `link()` (each call removes one). */
+  unlink(fn: (thread: GreenThread<T>) => void): void {
+    removeFrom(this.links, fn);
+  }
+
+  /** True once the thread has finished (returned, thrown, or was killed). */
+  get dead(): boolean {
+    return this.state === TaskState.Done;
+  }
+
+  /** True once the thread has finished: the same as `dead`, as a method (gevent's `ready()`). */
+  ready(): boolean {
+    return this.state === TaskState.Done;
+  }
+
+  /** True when the thread has finished by returning (not by throwing or being killed). */
+  successful(): boolean {
+    return this.state === TaskState.Done && !this.failed;
+  }
+
+  /** True once the thread's function has started running. */
+  get started(): boolean {
+    return this.state !== TaskState.New && !(this.state === TaskState.Done && this.fn !== undefined);
+  }
+
+  /** What the function returned, once it has; undefined before and on failure. */
+  get value(): T | undefined {
+    return this.failed ? undefined : this.result;
+  }
+
+  /** What ended the thread (its error, or the kill's error); undefined if it has not or returned. */
+  get exception(): unknown {
+    return this.failed ? this.error : undefined;
+  }
+
+  /** What the thread is blocked in now (e.g. `"sleep()"`), if it is blocked. */
+  get blockedIn(): string | undefined {
+    return this.state === TaskState.Blocked ? this.blockedOn : undefined;
+  }
+
+  /** @override */
+  override toString(): string {
+    return `GreenThread(${this.name})`;
+  }
+}
+
+function create<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean): GreenThread<T> {
+  checkFunction('fn', fn);
+  const thread = new GreenThread<T>(fn, args, detached);
+  // The thread starts in the async context (AsyncLocalStorage) of its spawner.
+  armResume(thread);
+  return thread;
+}
+
+/**
+ * Starts `fn(...args)` in a new green thread and returns its handle. The
+ * thread starts on a later hub turn, not inside `spawn()`; callable from
+ * the hub and from green threads alike. Its AsyncLocalStorage context is the
+ * spawner's.
+ *
+ * @example
+ * ```js
+ * const t = spawn((a, b) => { sleep(10); return a + b; }, 1, 2);
+ * spawn(() => console.log(t.wait())); // 3
+ * ```
+ */
+export function spawn<A extends unknown[], T>(fn: (...args: A) => T, ...args: A): GreenThread<T> {
+  const thread = create(fn, args, false);
+  enqueue(thread);
+  return thread;
+}
+
+/**
+ * Like {@link spawn} but returns nothing: for fire-and-forget work. An error
+ * that ends such a thread always goes to the error handler.
+ */
+export function spawnN<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+  enqueue(create(fn, args, true));
+}
+
+/** @internal spawn()/spawnN() with the handle, for pools. */
+export function spawnThread<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean): GreenThread<T> {
+  const thread = create(fn, args, detached);
+  enqueue(thread);
+  return thread;
+}
+
+/**
+ * Starts `fn(...args)` in a new green thread after `ms` milliseconds.
+ * `cancel()` (or `kill()`) on the returned handle before then stops it from
+ * ever running.
+ */
+export function spawnAfter<A extends unknown[], T>(ms: number, fn: (...args: A) => T, ...args: A): GreenThread<T> {
+  checkMs('ms', ms);
+  const thread = create(fn, args, false);
+  thread.undo = startTimer(ms, () => {
+    thread.undo = undefined;
+    if (thread.state === TaskState.New) enqueue(thread);
+  });
+  return thread;
+}
+
+/**
+ * Suspends the current green thread for `ms` milliseconds. `sleep(0)` (the
+ * default) yields to every other green thread that is ready and lets the
+ * event loop poll for I/O and run timers before this thread continues.
+ *
+ * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` outside a green thread.
+ */
+export function sleep(ms = 0): void {
+  checkMs('ms', ms);
+  if (ms === 0) {
+    block<void>('sleep()', (wake) => {
+      wake.resume();
+    });
+    return;
+  }
+  block<void>('sleep()', (wake) =>
+    startTimer(ms, () => {
+      (wake as WakerImpl<void>).resumeNow();
+    }),
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Blocks the current green thread until `promise` settles, then returns its
+ * value or throws its rejection reason: the bridge from any promise-based
+ * API to synchronous style. A value that is not a thenable is returned as
+ * it is (after yielding once, like `await`).
+ *
+ * @example
+ * ```js
+ * spawn(() => {
+ *   const text = wait(fs.promises.readFile('/etc/hostname', 'utf8'));
+ *   console.log(text);
+ * });
+ * ```
+ * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` outside a green thread.
+ */
+export function wait<T>(promise: PromiseLike<T> | T): T {
+  const task = requireTask('wait()');
+  return blockTask<T>(
+    task,
+    (wake) => {
+      const w = wake as WakerImpl<T>;
+      const p = isThenable(promise) ? Promise.resolve(promise) : Promise.resolve(promise as T);
+      p.then(
+        (value) => w.resumeNow(value as T),
+        (reason) => w.failNow(reason),
+      );
+    },
+    'wait()',
+  );
+}
+
+/** The green thread running the caller, or undefined on the hub (outside any green thread). */
+export function getCurrent(): GreenThread | undefined {
+  return currentTaskOrUndefined() as GreenThread | undefined;
+}
+
+/** Options of {@link joinAll}. */
+export interface JoinAllOptions {
+  /** Milliseconds to wait at most; then joinAll returns the threads finished so far. */
+  timeout?: number;
+  /**
+   * When true, joinAll throws the error of the first thread it sees ended by
+   * an error (not by a default kill), as soon as it sees one.
+   */
+  raiseError?: boolean;
+}
+
+function firstError<T>(threads: GreenThread<T>[]): { error: unknown } | undefined {
+  for (const t of threads) {
+    if (t.dead && !t.successful() && !(t.exception instanceof GreenThreadExit)) return { error: t.exception };
+  }
+  return undefined;
+}
+
+/**
+ * Blocks until every thread in `threads` has finished (or `timeout` ms have
+ * passed) and returns those that have finished. Joining counts as handling
+ * their errors. Returns at once, even on the hub, when all have finished.
+ */
+export function joinAll<T>(threads: Iterable<GreenThread<T>>, options: JoinAllOptions = {}): GreenThread<T>[] {
+  const list = [...threads];
+  const { timeout, raiseError = false } = options;
+  if (timeout !== undefined) checkMs('timeout', timeout);
+  for (const t of list) {
+    if (!(t instanceof GreenThread)) {
+      throw codedError('ERR_INVALID_ARG_TYPE', 'joinAll() takes an iterable of GreenThread', TypeError);
+    }
+    t.observed = true;
+  }
+  const check = () => {
+    if (raiseError) {
+      const failure = firstError(list);
+      if (failure !== undefined) throw failure.error;
+    }
+  };
+  check();
+  let remaining = list.filter((t) => !t.dead);
+  if (remaining.length > 0) {
+    const task = requireTask('joinAll()');
+    if (remaining.includes(task as GreenThread<T>)) {
+      throw codedError('ERR_GREENPATCH_WAIT_SELF', 'A green thread cannot wait for itself');
+    }
+    blockWithTimeout<void>(task, 'joinAll()', timeout, (wake) => {
+      let left = remaining.length;
+      const hook = (t: GreenThread<T>) => {
+        left--;
+        if (left === 0 || (raiseError && !t.successful() && !(t.exception instanceof GreenThreadExit))) wake.resume();
+      };
+      for (const t of remaining) (t.exitHooks ??= []).push(hook);
+      return () => {
+        for (const t of remaining) removeFrom(t.exitHooks, hook);
+      };
+    });
+    remaining = [];
+    check();
+  }
+  return list.filter((t) => t.dead);
+}
+
+/** Options of {@link killAll}. */
+export interface KillAllOptions {
+  /** The error to raise in each thread (default: a new `GreenThreadExit` for each). */
+  error?: unknown;
+  /** Block until all of them have finished (default false). */
+  wait?: boolean;
+  /** With `wait`, milliseconds to wait at most. */
+  timeout?: number;
+}
+
+/**
+ * Kills every thread in `threads` (see `GreenThread.kill()`); with
+ * `{ wait: true }` blocks until they have all finished. The calling thread,
+ * if among them, is killed last.
+ */
+export function killAll<T>(threads: Iterable<GreenThread<T>>, options: KillAllOptions = {}): void {
+  const list = [...threads];
+  const self = getCurrent();
+  const errorFor = () => ('error' in options ? options.error : new GreenThreadExit());
+  for (const t of list) if (t !== self) t.kill(errorFor());
+  if (options.wait === true) {
+    joinAll(
+      list.filter((t) => t !== self),
+      { timeout: options.timeout },
+    );
+  }
+  if (self !== undefined && list.includes(self as GreenThread<T>)) self.kill(errorFor());
+}

@@ -1,0 +1,527 @@
+// Queues for green threads: FIFO, LIFO, priority, joinable, and the
+// unbuffered Channel. Blocking methods block only the calling green thread;
+// getAsync()/putAsync() and async iteration serve code on the hub.
+import { checkCount, checkMs, codedError, Empty, Full } from './errors';
+import { blockWithTimeout, requireTask, TIMED_OUT, type Waker } from './hub';
+
+/** @internal A FIFO with O(1) push/shift and removal by identity. */
+export class Deque<T> {
+  private items: Array<T | undefined> = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  remove(item: T): boolean {
+    const i = this.items.indexOf(item, this.head);
+    if (i < 0) return false;
+    this.items.splice(i, 1);
+    return true;
+  }
+}
+
+/** A waiter of either kind: a blocked green thread's waker or a promise's resolvers. */
+type Waiter<T> = Pick<Waker<T>, 'resume' | 'fail'>;
+
+interface Putter<T> {
+  item: T;
+  wake: Waiter<void>;
+}
+
+function checkMaxsize(maxsize: number | null | undefined): number {
+  if (maxsize === undefined || maxsize === null) return Infinity;
+  return checkCount('maxsize', maxsize, 1, true);
+}
+
+/**
+ * A first-in first-out queue. `put()` blocks while it is full (`maxsize`
+ * items; unbounded by default), `get()` while it is empty. Blocked getters
+ * and putters are served in the order they came.
+ *
+ * Iterable from a green thread (`for (const item of queue)`, blocking for
+ * each item) and async-iterable from anywhere (`for await`); both go on
+ * until the loop is left.
+ *
+ * @typeParam T - the items' type.
+ */
+export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
+  /** The most items it holds (Infinity: unbounded). */
+  readonly maxsize: number;
+  /** @internal */ protected readonly getters = new Deque<Waiter<T>>();
+  /** @internal */ protected readonly putters = new Deque<Putter<T>>();
+  private readonly fifo = new Deque<T>();
+
+  /** @param maxsize - an integer >= 1, or Infinity/undefined for unbounded. */
+  constructor(maxsize?: number | null) {
+    this.maxsize = checkMaxsize(maxsize);
+  }
+
+  /** @internal Storage: adds an item. */
+  protected store(item: T): void {
+    this.fifo.push(item);
+  }
+  /** @internal Storage: removes and returns the next item. */
+  protected take(): T {
+    return this.fifo.shift() as T;
+  }
+  /** @internal Storage: the item count. */
+  protected count(): number {
+    return this.fifo.length;
+  }
+  /** @internal Storage: the next item, not removed. */
+  protected first(): T | undefined {
+    return this.fifo.peek();
+  }
+  /** @internal Called for each item that enters the queue. */
+  protected added(): void {}
+
+  private what(method: string): string {
+    return `${this.constructor.name}.${method}()`;
+  }
+
+  /** The number of items in the queue. */
+  qsize(): number {
+    return this.count();
+  }
+
+  /** True when the queue holds no item. */
+  empty(): boolean {
+    return this.count() === 0;
+  }
+
+  /** True when the queue holds `maxsize` items. */
+  full(): boolean {
+    return this.count() >= this.maxsize;
+  }
+
+  /** The number of green threads (and promises) waiting in `get()`. */
+  getting(): number {
+    return this.getters.length;
+  }
+
+  /** The number of green threads (and promises) waiting in `put()`. */
+  putting(): number {
+    return this.putters.length;
+  }
+
+  /** The next item `get()` would return, without removing it; undefined when empty. */
+  peek(): T | undefined {
+    return this.first();
+  }
+
+  private enter(item: T): void {
+    this.store(item);
+    this.added();
+    // Waiting getters exist only while the queue was empty: serve them.
+    while (this.getters.length > 0 && this.count() > 0) {
+      (this.getters.shift() as Waiter<T>).resume(this.remove());
+    }
+  }
+
+  private remove(): T {
+    const item = this.take();
+    // A slot is free: the first waiting putter's item goes in.
+    if (this.putters.length > 0 && this.count() < this.maxsize) {
+      const p = this.putters.shift() as Putter<T>;
+      this.store(p.item);
+      this.added();
+      p.wake.resume();
+    }
+    return item;
+  }
+
+  /**
+   * Adds `item`. When the queue is full: with `block` (the default) waits
+   * for room, at most `timeout` ms; otherwise (or on timeout) throws `Full`.
+   *
+   * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` when it would block outside a green thread.
+   */
+  put(item: T, block = true, timeout?: number): void {
+    if (this.count() < this.maxsize) {
+      this.enter(item);
+      return;
+    }
+    if (!block) throw new Full();
+    if (timeout !== undefined) checkMs('timeout', timeout);
+    const what = this.what('put');
+    const task = requireTask(what);
+    const r = blockWithTimeout<void>(task, what, timeout, (wake) => {
+      const p = { item, wake };
+      this.putters.push(p);
+      return () => this.putters.remove(p);
+    });
+    if (r === TIMED_OUT) throw new Full();
+  }
+
+  /** `put(item, false)`: adds `item` or throws `Full`. */
+  putNowait(item: T): void {
+    this.put(item, false);
+  }
+
+  /**
+   * Removes and returns the next item. When the queue is empty: with
+   * `block` (the default) waits for one, at most `timeout` ms; otherwise
+   * (or on timeout) throws `Empty`.
+   *
+   * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` when it would block outside a green thread.
+   */
+  get(block = true, timeout?: number): T {
+    if (this.count() > 0) return this.remove();
+    if (!block) throw new Empty();
+    if (timeout !== undefined) checkMs('timeout', timeout);
+    const what = this.what('get');
+    const task = requireTask(what);
+    const r = blockWithTimeout<T>(task, what, timeout, (wake) => {
+      this.getters.push(wake);
+      return () => this.getters.remove(wake);
+    });
+    if (r === TIMED_OUT) throw new Empty();
+    return r;
+  }
+
+  /** `get(false)`: returns the next item or throws `Empty`. */
+  getNowait(): T {
+    return this.get(false);
+  }
+
+  /** Like `get()`, as a promise, for code outside green threads. */
+  getAsync(): Promise<T> {
+    if (this.count() > 0) return Promise.resolve(this.remove());
+    return new Promise<T>((resolve, reject) => {
+      this.getters.push({ resume: resolve, fail: reject });
+    });
+  }
+
+  /** Like `put()`, as a promise, for code outside green threads. */
+  putAsync(item: T): Promise<void> {
+    if (this.count() < this.maxsize) {
+      this.enter(item);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.putters.push({ item, wake: { resume: resolve, fail: reject } });
+    });
+  }
+
+  /** Yields items as they come, blocking the calling green thread for each. */
+  *[Symbol.iterator](): Iterator<T> {
+    for (;;) yield this.get();
+  }
+
+  /** Yields items as they come, awaiting each. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) yield await this.getAsync();
+  }
+}
+
+/** A last-in first-out queue (a stack); otherwise like {@link Queue}. */
+export class LifoQueue<T = unknown> extends Queue<T> {
+  private readonly stack: T[] = [];
+  /** @internal */ protected override store(item: T): void {
+    this.stack.push(item);
+  }
+  /** @internal */ protected override take(): T {
+    return this.stack.pop() as T;
+  }
+  /** @internal */ protected override count(): number {
+    return this.stack.length;
+  }
+  /** @internal */ protected override first(): T | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+}
+
+/**
+ * The default order of {@link PriorityQueue}: numbers, strings and bigints
+ * by `<`; arrays element by element (so `[priority, value]` pairs work).
+ */
+export function defaultCompare(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const c = defaultCompare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+/**
+ * A queue that returns its smallest item first (by `compare`, default
+ * {@link defaultCompare}); items that compare equal come out in the order
+ * they went in.
+ */
+export class PriorityQueue<T = unknown> extends Queue<T> {
+  private readonly heap: Array<{ item: T; seq: number }> = [];
+  private seq = 0;
+  private readonly compare: (a: T, b: T) => number;
+
+  /**
+   * @param maxsize - an integer >= 1, or Infinity/undefined for unbounded.
+   * @param compare - negative when `a` comes before `b`.
+   */
+  constructor(maxsize?: number | null, compare: (a: T, b: T) => number = defaultCompare) {
+    super(maxsize);
+    if (typeof compare !== 'function') {
+      throw codedError('ERR_INVALID_ARG_TYPE', 'The "compare" argument must be a function', TypeError);
+    }
+    this.compare = compare;
+  }
+
+  private less(i: number, j: number): boolean {
+    const a = this.heap[i];
+    const b = this.heap[j];
+    const c = this.compare(a.item, b.item);
+    return c < 0 || (c === 0 && a.seq < b.seq);
+  }
+
+  private swap(i: number, j: number): void {
+    const t = this.heap[i];
+    this.heap[i] = this.heap[j];
+    this.heap[j] = t;
+  }
+
+  /** @internal */ protected override store(item: T): void {
+    const h = this.heap;
+    h.push({ item, seq: this.seq++ });
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) break;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  /** @internal */ protected override take(): T {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop() as { item: T; seq: number };
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(l, m)) m = l;
+        if (r < h.length && this.less(r, m)) m = r;
+        if (m === i) break;
+        this.swap(i, m);
+        i = m;
+      }
+    }
+    return top.item;
+  }
+
+  /** @internal */ protected override count(): number {
+    return this.heap.length;
+  }
+
+  /** @internal */ protected override first(): T | undefined {
+    return this.heap.length > 0 ? this.heap[0].item : undefined;
+  }
+}
+
+/**
+ * A FIFO queue that also counts unfinished tasks: each `put()` adds one,
+ * each `taskDone()` removes one, and `join()` blocks until none is left.
+ */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  private unfinished = 0;
+  private joiners: Array<Waker<boolean>> = [];
+
+  /** @internal */ protected override added(): void {
+    this.unfinished++;
+  }
+
+  /** The number of items put and not yet marked done. */
+  unfinishedTasks(): number {
+    return this.unfinished;
+  }
+
+  /**
+   * Marks one item taken with `get()` as processed.
+   *
+   * @throws `ERR_GREENPATCH_TASK_DONE` when called more often than items were put.
+   */
+  taskDone(): void {
+    if (this.unfinished <= 0) {
+      throw codedError('ERR_GREENPATCH_TASK_DONE', 'JoinableQueue.taskDone() called more times than there were items');
+    }
+    if (--this.unfinished === 0) {
+      const joiners = this.joiners;
+      this.joiners = [];
+      for (const j of joiners) j.resume(true);
+    }
+  }
+
+  /**
+   * Blocks until every item put has been marked done (returns at once when
+   * none is unfinished). Returns false when `timeout` ms passed first.
+   *
+   * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` when it would block outside a green thread.
+   */
+  join(timeout?: number): boolean {
+    if (this.unfinished === 0) return true;
+    if (timeout !== undefined) checkMs('timeout', timeout);
+    const task = requireTask('JoinableQueue.join()');
+    const r = blockWithTimeout<boolean>(task, 'JoinableQueue.join()', timeout, (wake) => {
+      this.joiners.push(wake);
+      return () => {
+        const i = this.joiners.indexOf(wake);
+        if (i >= 0) this.joiners.splice(i, 1);
+      };
+    });
+    return r !== TIMED_OUT;
+  }
+}
+
+/**
+ * An unbuffered queue (a rendezvous): `put()` blocks until a getter takes
+ * the item, `get()` until a putter hands one over. `putNowait()` succeeds
+ * only when a getter is waiting, `getNowait()` only when a putter is.
+ * It holds no item: `qsize()` is 0, and it is always both `empty()` and `full()`.
+ */
+export class Channel<T = unknown> implements Iterable<T>, AsyncIterable<T> {
+  /** Always 0. */
+  readonly maxsize = 0;
+  private readonly getters = new Deque<Waiter<T>>();
+  private readonly putters = new Deque<Putter<T>>();
+
+  /** Always 0: a channel holds no item. */
+  qsize(): number {
+    return 0;
+  }
+  /** Always true. */
+  empty(): boolean {
+    return true;
+  }
+  /** Always true. */
+  full(): boolean {
+    return true;
+  }
+  /** The number of getters waiting. */
+  getting(): number {
+    return this.getters.length;
+  }
+  /** The number of putters waiting. */
+  putting(): number {
+    return this.putters.length;
+  }
+
+  /**
+   * Hands `item` to a getter, waiting for one (at most `timeout` ms) when
+   * `block` (the default); throws `Full` when none came.
+   *
+   * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` when it would block outside a green thread.
+   */
+  put(item: T, block = true, timeout?: number): void {
+    const getter = this.getters.shift();
+    if (getter !== undefined) {
+      getter.resume(item);
+      return;
+    }
+    if (!block) throw new Full('No getter is waiting on the channel');
+    if (timeout !== undefined) checkMs('timeout', timeout);
+    const task = requireTask('Channel.put()');
+    const r = blockWithTimeout<void>(task, 'Channel.put()', timeout, (wake) => {
+      const p = { item, wake };
+      this.putters.push(p);
+      return () => this.putters.remove(p);
+    });
+    if (r === TIMED_OUT) throw new Full('No getter took the item in time');
+  }
+
+  /** `put(item, false)`. */
+  putNowait(item: T): void {
+    this.put(item, false);
+  }
+
+  /**
+   * Takes an item from a putter, waiting for one (at most `timeout` ms) when
+   * `block` (the default); throws `Empty` when none came.
+   *
+   * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` when it would block outside a green thread.
+   */
+  get(block = true, timeout?: number): T {
+    const putter = this.putters.shift();
+    if (putter !== undefined) {
+      putter.wake.resume();
+      return putter.item;
+    }
+    if (!block) throw new Empty('No putter is waiting on the channel');
+    if (timeout !== undefined) checkMs('timeout', timeout);
+    const task = requireTask('Channel.get()');
+    const r = blockWithTimeout<T>(task, 'Channel.get()', timeout, (wake) => {
+      this.getters.push(wake);
+      return () => this.getters.remove(wake);
+    });
+    if (r === TIMED_OUT) throw new Empty('No putter came in time');
+    return r;
+  }
+
+  /** `get(false)`. */
+  getNowait(): T {
+    return this.get(false);
+  }
+
+  /** Like `get()`, as a promise, for code outside green threads. */
+  getAsync(): Promise<T> {
+    const putter = this.putters.shift();
+    if (putter !== undefined) {
+      putter.wake.resume();
+      return Promise.resolve(putter.item);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.getters.push({ resume: resolve, fail: reject });
+    });
+  }
+
+  /** Like `put()`, as a promise that resolves once a getter took the item. */
+  putAsync(item: T): Promise<void> {
+    const getter = this.getters.shift();
+    if (getter !== undefined) {
+      getter.resume(item);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.putters.push({ item, wake: { resume: resolve, fail: reject } });
+    });
+  }
+
+  /** Yields items as putters hand them over, blocking the calling green thread. */
+  *[Symbol.iterator](): Iterator<T> {
+    for (;;) yield this.get();
+  }
+
+  /** Yields items as putters hand them over, awaiting each. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) yield await this.getAsync();
+  }
+}

@@ -1,0 +1,127 @@
+// greenpatch/register: `node --require greenpatch/register app.js` (and,
+// through register.mts, `node --import greenpatch/register app.mjs`).
+// Patches the builtins at start-up (all of the table, or those named in
+// GREENPATCH_PATCH) and runs the entry module in the main green thread, so its
+// top-level code may block.
+//
+// The entry is loaded synchronously inside that green thread: CommonJS with
+// Module._load (as Node's own runMain does), ES modules with require(esm),
+// which evaluates the module graph on the calling stack. An ES entry that uses
+// top-level await cannot be required; it is imported as Node would, and its
+// top-level code then runs on the hub (it awaits instead of blocking).
+import Module = require('node:module');
+import { pathToFileURL } from 'node:url';
+
+import { switchIn } from './hub.js';
+import { GreenThread } from './greenthread.js';
+import { parsePatchList, patch } from './patcher.js';
+
+interface InternalModule {
+  runMain(main?: string): void;
+  _load(request: string, parent: unknown, isMain: boolean): unknown;
+  _resolveFilename(request: string, parent: unknown, isMain: boolean): string;
+}
+const M = Module as unknown as InternalModule;
+
+/** The main green thread, once the entry runs in it. */
+export let mainThread: GreenThread<void> | undefined;
+
+const esmEntry = /\.mjs$/;
+
+/**
+ * Runs the entry module `file` (a path) in a new green thread, started at
+ * once. An error it throws before it first blocks is thrown here (so Node
+ * reports it as it would); one thrown later is an uncaught exception. Returns
+ * false, or true when `file` is an ES module with top-level await, which the
+ * caller must import itself.
+ */
+export function runEntryInGreenThread(file: string, isCommonJS: boolean): boolean {
+  let returned = false;
+  let needsImport = false;
+  let early: { error: unknown } | undefined;
+  mainThread = new GreenThread<void>(
+    () => {
+      try {
+        if (isCommonJS) M._load(file, null, true);
+        else Module.createRequire(file)(file);
+      } catch (error) {
+        if (!returned) {
+          if (!isCommonJS && (error as { code?: unknown })?.code === 'ERR_REQUIRE_ASYNC_MODULE') needsImport = true;
+          else early = { error };
+          return;
+        }
+        // As a throw from any callback would be: Node prints it and exits.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    },
+    [],
+    true,
+  );
+  mainThread.name = 'main';
+  switchIn(mainThread);
+  returned = true;
+  if (early !== undefined) throw early.error;
+  return needsImport;
+}
+
+/** Whether `file` (resolved) is loaded as an ES module by Node. */
+function isESM(file: string): boolean {
+  if (esmEntry.test(file)) return true;
+  if (/\.c[jt]s$/.test(file)) return false;
+  if (!/\.[jt]s$/.test(file)) return false;
+  // .js follows the nearest package.json's "type".
+  try {
+    const { findPackageJSON } = Module as unknown as { findPackageJSON?: (s: string | URL) => string | undefined };
+    let pkgPath: string | undefined;
+    if (typeof findPackageJSON === 'function') pkgPath = findPackageJSON(pathToFileURL(file));
+    else pkgPath = nearestPackageJSON(file);
+    if (pkgPath === undefined) return false;
+    return JSON.parse(require('node:fs').readFileSync(pkgPath, 'utf8')).type === 'module';
+  } catch {
+    return false;
+  }
+}
+
+function nearestPackageJSON(file: string): string | undefined {
+  const path = require('node:path') as typeof import('node:path');
+  const fs = require('node:fs') as typeof import('node:fs');
+  let dir = path.dirname(file);
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    if (fs.existsSync(candidate)) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+const originalRunMain = M.runMain;
+
+/** Node's `Module.runMain` (used by `--require` preloads), running the entry in the main green thread. */
+function runMain(this: unknown, main: string = process.argv[1]): void {
+  let file: string;
+  try {
+    file = M._resolveFilename(main, null, true);
+  } catch {
+    // Not found: let Node report it exactly as it does.
+    return Reflect.apply(originalRunMain, this, [main]);
+  }
+  const commonJS = !isESM(file);
+  if (runEntryInGreenThread(commonJS ? main : file, commonJS)) {
+    Reflect.apply(originalRunMain, this, [main]);
+  }
+}
+
+let started = false;
+
+/** Patches as GREENPATCH_PATCH says and arranges for the entry to run in the main green thread. Idempotent. */
+export function start(): void {
+  if (started) return;
+  started = true;
+  patch(parsePatchList(process.env.GREENPATCH_PATCH));
+  M.runMain = runMain;
+}
+
+start();

@@ -1,0 +1,394 @@
+// The hub: block(), wait(), blocking on the hub, scheduling, async context, error reporting.
+import test from 'ava';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import {
+  block,
+  blockingOnHubError,
+  inGreenThread,
+  reportError,
+  setErrorHandler,
+  sleep,
+  spawn,
+  spawnN,
+  wait,
+  getCurrent,
+  GreenThreadExit,
+} from 'greenpatch';
+import { green, delay, turns } from './helpers.mjs';
+
+test.beforeEach((t) => t.timeout(10_000));
+
+test('block() returns what the waker resumes with, from a later callback', async (t) => {
+  const result = await green(() =>
+    block('test()', (wake) => {
+      setTimeout(() => wake.resume(42), 1);
+    }),
+  );
+  t.is(result, 42);
+});
+
+test('block() throws what the waker fails with', async (t) => {
+  const error = await t.throwsAsync(
+    green(() =>
+      block('test()', (wake) => {
+        setImmediate(() => wake.fail(new Error('nope')));
+      }),
+    ),
+  );
+  t.is(error.message, 'nope');
+});
+
+test('only the first waker call counts', async (t) => {
+  const result = await green(() =>
+    block('test()', (wake) => {
+      t.true(wake.pending);
+      wake.resume(1);
+      t.false(wake.pending);
+      wake.resume(2);
+      wake.fail(new Error('ignored'));
+    }),
+  );
+  t.is(result, 1);
+});
+
+test('block() suspends only its own thread: others run meanwhile', async (t) => {
+  const order = [];
+  let wakeA;
+  const a = spawn(() => {
+    order.push('a blocks');
+    const v = block('a()', (wake) => {
+      wakeA = wake;
+    });
+    order.push(`a got ${v}`);
+  });
+  const b = spawn(() => {
+    order.push('b runs');
+    wakeA.resume('x');
+    order.push('b done');
+  });
+  await green(() => {
+    a.wait();
+    b.wait();
+  });
+  t.deepEqual(order, ['a blocks', 'b runs', 'b done', 'a got x']);
+});
+
+test('an error thrown by register propagates without suspending', async (t) => {
+  const e = await t.throwsAsync(
+    green(() =>
+      block('test()', () => {
+        throw new Error('register failed');
+      }),
+    ),
+  );
+  t.is(e.message, 'register failed');
+});
+
+test('block(), wait() and sleep() on the hub throw ERR_GREENPATCH_BLOCKING_ON_HUB naming the call', (t) => {
+  let registered = false;
+  const e1 = t.throws(() =>
+    block('recv()', () => {
+      registered = true;
+    }),
+  );
+  t.is(e1.code, 'ERR_GREENPATCH_BLOCKING_ON_HUB');
+  t.is(e1.message, 'recv() cannot block the hub: call it from a green thread (spawn)');
+  t.false(registered);
+  const e2 = t.throws(() => wait(Promise.resolve(1)));
+  t.is(e2.code, 'ERR_GREENPATCH_BLOCKING_ON_HUB');
+  t.regex(e2.message, /^wait\(\)/);
+  const e3 = t.throws(() => sleep(1));
+  t.is(e3.code, 'ERR_GREENPATCH_BLOCKING_ON_HUB');
+  t.regex(e3.message, /^sleep\(\)/);
+  t.is(blockingOnHubError('x()').code, 'ERR_GREENPATCH_BLOCKING_ON_HUB');
+});
+
+test('blocking inside a raw Fiber started in a green thread is refused, not a hang', async (t) => {
+  const { default: Fiber } = await import('@greenpatch/fibers');
+  const e = await green(() => {
+    let caught;
+    Fiber(() => {
+      try {
+        sleep(0);
+      } catch (error) {
+        caught = error;
+      }
+    }).run();
+    return caught;
+  });
+  t.is(e.code, 'ERR_GREENPATCH_BLOCKING_ON_HUB');
+});
+
+test('inGreenThread() and getCurrent() tell the hub from a green thread', async (t) => {
+  t.false(inGreenThread());
+  t.is(getCurrent(), undefined);
+  const [inside, self] = await green(() => [inGreenThread(), getCurrent()]);
+  t.true(inside);
+  t.is(typeof self.name, 'string');
+});
+
+test('wait() returns a promise value, throws its reason, passes non-thenables through', async (t) => {
+  const [a, b, c, d] = await green(() => {
+    const a = wait(Promise.resolve(1));
+    const b = wait(delay(2, 'later'));
+    const c = wait(5);
+    let d;
+    try {
+      wait(Promise.reject(new Error('rejected')));
+    } catch (e) {
+      d = e.message;
+    }
+    return [a, b, c, d];
+  });
+  t.deepEqual([a, b, c, d], [1, 'later', 5, 'rejected']);
+});
+
+test('wait() accepts thenables, and a throwing then() becomes the error', async (t) => {
+  const [v, e] = await green(() => {
+    const v = wait({ then: (ok) => ok('thenable') });
+    let e;
+    try {
+      wait({
+        then() {
+          throw new Error('bad then');
+        },
+      });
+    } catch (error) {
+      e = error.message;
+    }
+    return [v, e];
+  });
+  t.deepEqual([v, e], ['thenable', 'bad then']);
+});
+
+test('spawn() starts threads on a later hub turn, in order', async (t) => {
+  const order = [];
+  spawn(() => order.push(1));
+  spawn(() => order.push(2));
+  order.push('spawner');
+  t.deepEqual(order, ['spawner']);
+  await turns(2);
+  t.deepEqual(order, ['spawner', 1, 2]);
+});
+
+test('sleep(0) loops in two threads do not starve timers or I/O callbacks', async (t) => {
+  let stop = false;
+  let rounds = 0;
+  const ping = () => {
+    while (!stop) {
+      rounds++;
+      sleep(0);
+    }
+  };
+  const a = spawn(ping);
+  const b = spawn(ping);
+  // Timers keep firing while both threads never stop yielding to each other.
+  let timerRuns = 0;
+  while (rounds < 200) {
+    await delay(1);
+    timerRuns++;
+  }
+  t.true(timerRuns >= 1);
+  await new Promise((resolve) => process.nextTick(resolve));
+  const fs = await import('node:fs');
+  await fs.promises.readFile(fileURLToPath(import.meta.url)); // thread-pool I/O completes
+  stop = true;
+  await green(() => {
+    a.wait();
+    b.wait();
+  });
+  t.true(rounds >= 200);
+});
+
+test('a thread woken from another thread resumes on the hub, after the waker yields', async (t) => {
+  const order = [];
+  let wake;
+  const sleeper = spawn(() => {
+    block('x()', (w) => {
+      wake = w;
+    });
+    order.push('sleeper resumed');
+  });
+  await turns(2);
+  await green(() => {
+    wake.resume();
+    order.push('waker continues');
+    sleep(0);
+    order.push('waker after yield');
+    sleeper.wait();
+  });
+  t.deepEqual(order.slice(0, 2), ['waker continues', 'sleeper resumed']);
+});
+
+test('AsyncLocalStorage: a thread sees its spawner\'s store, keeps its own across blocking, never leaks', async (t) => {
+  const als = new AsyncLocalStorage();
+  const seen = [];
+  const threads = [];
+  for (const name of ['a', 'b', 'c']) {
+    threads.push(
+      spawn(() =>
+        als.run(name, () => {
+          for (let i = 0; i < 3; i++) {
+            sleep(i + 1);
+            seen.push(`${name}:${als.getStore()}`);
+            sleep(0);
+            wait(delay(1));
+            seen.push(`${name}:${als.getStore()}`);
+          }
+          return als.getStore();
+        }),
+      ),
+    );
+  }
+  const fromSpawner = als.run('spawner', () => spawn(() => {
+    sleep(1);
+    return als.getStore();
+  }));
+  let hubSaw = 'unset';
+  const probe = setInterval(() => {
+    if (als.getStore() !== undefined) hubSaw = als.getStore();
+  }, 1);
+  const results = await green(() => threads.map((th) => th.wait()));
+  clearInterval(probe);
+  t.deepEqual(results, ['a', 'b', 'c']);
+  for (const entry of seen) {
+    const [name, store] = entry.split(':');
+    t.is(store, name);
+  }
+  t.is(await green(() => fromSpawner.wait()), 'spawner');
+  t.is(hubSaw, 'unset');
+  t.is(als.getStore(), undefined);
+});
+
+test('AsyncLocalStorage: enterWith inside a thread survives blocking and stays in that thread', async (t) => {
+  const als = new AsyncLocalStorage();
+  const a = spawn(() => {
+    als.enterWith('A');
+    sleep(2);
+    const first = als.getStore();
+    wait(delay(1));
+    return [first, als.getStore()];
+  });
+  const b = spawn(() => {
+    sleep(1);
+    const before = als.getStore();
+    als.enterWith('B');
+    sleep(2);
+    return [before, als.getStore()];
+  });
+  const [ra, rb] = await green(() => [a.wait(), b.wait()]);
+  t.deepEqual(ra, ['A', 'A']);
+  t.deepEqual(rb, [undefined, 'B']);
+  t.is(als.getStore(), undefined);
+  await turns(2);
+  t.is(als.getStore(), undefined);
+});
+
+test.serial('an error in a thread nobody waits for goes to the error handler; setErrorHandler returns the previous one', async (t) => {
+  const reported = [];
+  const previous = setErrorHandler((error, thread) => reported.push([error.message, thread?.name]));
+  try {
+    const th = spawn(() => {
+      throw new Error('unobserved');
+    });
+    th.name = 'worker-1';
+    spawnN(() => {
+      throw new Error('from spawnN');
+    });
+    // waited for: not reported
+    const waited = spawn(() => {
+      throw new Error('observed');
+    });
+    await t.throwsAsync(green(() => waited.wait()), { message: 'observed' });
+    // killed with the default error: not reported
+    const killed = spawn(() => sleep(1000));
+    await turns(2);
+    killed.kill();
+    await turns(4);
+    t.deepEqual(
+      reported.sort((x, y) => x[0].localeCompare(y[0])),
+      [
+        ['from spawnN', reported.find((r) => r[0] === 'from spawnN')[1]],
+        ['unobserved', 'worker-1'],
+      ],
+    );
+    t.true(killed.exception instanceof GreenThreadExit);
+  } finally {
+    const mine = setErrorHandler(previous);
+    t.is(typeof mine, 'function');
+  }
+});
+
+test.serial('setErrorHandler(null) restores the default; a non-function is refused', (t) => {
+  const previous = setErrorHandler(null);
+  t.is(typeof previous, 'function');
+  t.throws(() => setErrorHandler(42), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test.serial('reportError survives a throwing handler', (t) => {
+  const previous = setErrorHandler(() => {
+    throw new Error('handler broke');
+  });
+  const write = process.stderr.write;
+  let written = '';
+  process.stderr.write = (chunk) => {
+    written += chunk;
+    return true;
+  };
+  try {
+    reportError(new Error('original'));
+  } finally {
+    process.stderr.write = write;
+    setErrorHandler(previous);
+  }
+  t.regex(written, /original/);
+  t.regex(written, /handler broke/);
+});
+
+test('the default handler prints the stack of an unobserved error on stderr', (t) => {
+  const script = `
+    const { spawn } = require('greenpatch');
+    const th = spawn(function failingThread() { throw new Error('printed error'); });
+    th.name = 'named-thread';
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  t.is(r.status, 0);
+  t.regex(r.stderr, /unhandled error in green thread named-thread/);
+  t.regex(r.stderr, /Error: printed error/);
+  t.regex(r.stderr, /failingThread/);
+});
+
+test('a process whose threads only block on timers exits normally when they finish', (t) => {
+  const script = `
+    const { spawn, sleep } = require('greenpatch');
+    spawn(() => { sleep(5); console.log('done'); });
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  t.is(r.status, 0);
+  t.is(r.stdout, 'done\n');
+  t.is(r.stderr, '');
+});
+
+test('blocking inside AsyncResource.runInAsyncScope is refused with a clear error, not a crash', (t) => {
+  const script = `
+    const { spawn, sleep } = require('greenpatch');
+    const { AsyncResource, createHook } = require('node:async_hooks');
+    createHook({ init() {} }).enable();
+    const th = spawn(() => {
+      const resource = new AsyncResource('test');
+      let code;
+      resource.runInAsyncScope(() => {
+        try { sleep(1); } catch (e) { code = e.code; }
+      });
+      sleep(1); // outside the scope again: fine
+      return code;
+    });
+    spawn(() => console.log(th.wait()));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  t.is(r.stderr, '');
+  t.is(r.status, 0);
+  t.is(r.stdout, 'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE\n');
+});

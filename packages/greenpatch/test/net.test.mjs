@@ -1,0 +1,445 @@
+// greenpatch/green/net: connectSync, the blocking socket and server methods,
+// green 'connection' listeners, and the eventlet helpers, on loopback.
+import test from 'ava';
+import net from 'node:net';
+import { once } from 'node:events';
+import { connect, getCurrent, listen, serve, sleep, spawn, StopServe, Timeout } from 'greenpatch';
+import * as gnet from 'greenpatch/green/net';
+import { close, deadPort, green, plainServer } from './helpers/green.mjs';
+
+test.beforeEach((t) => t.timeout(20_000));
+
+const echo = (socket) => socket.pipe(socket);
+
+test('connectSync connects, sendall/recv talk to a stock echo server', async (t) => {
+  const server = await plainServer(echo);
+  const { port } = server.address();
+  const got = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    t.true(socket instanceof net.Socket);
+    t.false(socket.connecting);
+    socket.sendall('ping');
+    const reply = socket.recvExactly(4).toString();
+    socket.end();
+    const end = socket.recv();
+    return [reply, end.length];
+  });
+  t.deepEqual(got, ['ping', 0]);
+  await close(server);
+});
+
+test('connectSync takes options, and net.connect options such as family', async (t) => {
+  const server = await plainServer(echo);
+  const { port } = server.address();
+  const remote = await green(() => {
+    const socket = gnet.connectSync({ port, host: '127.0.0.1', family: 4 });
+    const address = socket.remoteAddress;
+    socket.destroy();
+    return address;
+  });
+  t.is(remote, '127.0.0.1');
+  await close(server);
+});
+
+test('connectSync throws ECONNREFUSED from Node', async (t) => {
+  const port = await deadPort();
+  const error = await green(() => t.throws(() => gnet.connectSync(port, '127.0.0.1')));
+  t.is(error.code, 'ECONNREFUSED');
+});
+
+test('connectSync refuses a callback', async (t) => {
+  const error = await green(() => t.throws(() => gnet.connectSync(1, '127.0.0.1', () => {})));
+  t.is(error.code, 'ERR_INVALID_ARG_TYPE');
+});
+
+test('blocking calls outside a green thread throw ERR_GREENPATCH_BLOCKING_ON_HUB', async (t) => {
+  const server = await plainServer(echo);
+  const { port } = server.address();
+  t.is(t.throws(() => gnet.connectSync(port, '127.0.0.1')).code, 'ERR_GREENPATCH_BLOCKING_ON_HUB');
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  t.is(t.throws(() => socket.recv()).code, 'ERR_GREENPATCH_BLOCKING_ON_HUB');
+  socket.destroy();
+  await close(server);
+});
+
+test('recv(max) returns at most max bytes, then the rest; empty at the end', async (t) => {
+  const server = await plainServer((s) => s.end('abcdefgh'));
+  const { port } = server.address();
+  const parts = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    const out = [];
+    for (;;) {
+      const chunk = socket.recv(3);
+      out.push(chunk.toString());
+      if (chunk.length === 0) break;
+    }
+    return out;
+  });
+  t.true(parts.every((p) => p.length <= 3));
+  t.is(parts.join(''), 'abcdefgh');
+  t.is(parts.at(-1), '');
+  await close(server);
+});
+
+test('recv(max) rejects a bad max', async (t) => {
+  const server = await plainServer(echo);
+  const { port } = server.address();
+  await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    t.is(t.throws(() => socket.recv(0)).code, 'ERR_OUT_OF_RANGE');
+    socket.destroy();
+  });
+  await close(server);
+});
+
+test('recvExactly waits for every byte across writes; ERR_GREENPATCH_INCOMPLETE_READ at an early end', async (t) => {
+  const server = await plainServer((s) => {
+    s.write('12');
+    setTimeout(() => s.write('345'), 20);
+    setTimeout(() => s.end('67'), 40);
+  });
+  const { port } = server.address();
+  const result = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    const first = socket.recvExactly(4).toString();
+    const error = t.throws(() => socket.recvExactly(10));
+    return [first, error.code, error.partial.toString(), socket.recvExactly(0).length];
+  });
+  t.deepEqual(result, ['1234', 'ERR_GREENPATCH_INCOMPLETE_READ', '567', 0]);
+  await close(server);
+});
+
+test('readLine splits lines (\\n and \\r\\n), returns the last unterminated line, then null', async (t) => {
+  const server = await plainServer((s) => {
+    s.write('one\r\ntw');
+    setTimeout(() => s.end('o\nthree\n\nlast'), 20);
+  });
+  const { port } = server.address();
+  const lines = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    const out = [];
+    for (let line = socket.readLine(); line !== null; line = socket.readLine()) out.push(line);
+    out.push(socket.readLine());
+    return out;
+  });
+  t.deepEqual(lines, ['one', 'two', 'three', '', 'last', null]);
+  await close(server);
+});
+
+test('readLine decodes UTF-8 split across chunks', async (t) => {
+  const bytes = Buffer.from('héllo wörld\n');
+  const server = await plainServer((s) => {
+    s.write(bytes.subarray(0, 2));
+    setTimeout(() => s.end(bytes.subarray(2)), 20);
+  });
+  const { port } = server.address();
+  const line = await green(() => gnet.connectSync(port, '127.0.0.1').readLine());
+  t.is(line, 'héllo wörld');
+  await close(server);
+});
+
+test('sendall of 8 MiB returns after the kernel took it all; the peer gets every byte', async (t) => {
+  let received = 0;
+  const done = new Promise((resolve) => {
+    plainServer((s) => {
+      s.on('data', (d) => (received += d.length));
+      s.on('end', () => resolve(received));
+    }).then((server) => {
+      green(() => {
+        const socket = gnet.connectSync(server.address().port, '127.0.0.1');
+        socket.sendall(Buffer.alloc(8 * 1024 * 1024, 7));
+        t.is(socket.writableLength, 0);
+        socket.end();
+      }).then(() => setTimeout(() => server.close(), 10));
+    });
+  });
+  t.is(await done, 8 * 1024 * 1024);
+});
+
+test('sendall after end throws ERR_STREAM_WRITE_AFTER_END', async (t) => {
+  const server = await plainServer(echo);
+  const { port } = server.address();
+  const error = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    socket.end();
+    return t.throws(() => socket.sendall('x'));
+  });
+  t.is(error.code, 'ERR_STREAM_WRITE_AFTER_END');
+  await close(server);
+});
+
+test('recv throws the connection error (ECONNRESET), and it does not crash the process in between', async (t) => {
+  const server = await plainServer((s) => setTimeout(() => s.resetAndDestroy(), 20));
+  const { port } = server.address();
+  const code = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    sleep(60); // the reset arrives while nobody is reading
+    try {
+      socket.recv();
+      return 'no error';
+    } catch (error) {
+      return error.code;
+    }
+  });
+  t.is(code, 'ECONNRESET');
+  await close(server);
+});
+
+test('a Timeout interrupts recv; the socket stays usable', async (t) => {
+  const server = await plainServer((s) => setTimeout(() => s.end('late'), 100));
+  const { port } = server.address();
+  const result = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    let code;
+    const timeout = Timeout.startNew(10);
+    try {
+      socket.recv();
+    } catch (error) {
+      code = error.code;
+    } finally {
+      timeout.cancel();
+    }
+    return [code, socket.recv().toString(), socket.listenerCount('readable')];
+  });
+  t.deepEqual(result, ['ERR_GREENPATCH_TIMEOUT', 'late', 0]);
+  await close(server);
+});
+
+test('green reads leave the stream to ordinary readers afterwards', async (t) => {
+  const server = await plainServer((s) => {
+    s.write('first\n');
+    setTimeout(() => s.end('second part'), 30);
+  });
+  const { port } = server.address();
+  const socket = await green(() => {
+    const s = gnet.connectSync(port, '127.0.0.1');
+    t.is(s.readLine(), 'first');
+    return s;
+  });
+  let text = '';
+  socket.on('data', (d) => (text += d));
+  await once(socket, 'end');
+  t.is(text, 'second part');
+  await close(server);
+});
+
+test('accept returns [socket, address]; connections that arrive early wait in a queue', async (t) => {
+  const result = await green(() => {
+    const server = listen(0, '127.0.0.1');
+    const { port } = server.address();
+    const clients = [net.connect(port, '127.0.0.1'), net.connect(port, '127.0.0.1')];
+    sleep(50); // both connect before anyone accepts
+    const seen = [];
+    for (let i = 0; i < 2; i++) {
+      const [socket, address] = server.accept();
+      seen.push([socket instanceof net.Socket, address.address, typeof address.port, address.family]);
+      socket.destroy();
+    }
+    for (const c of clients) c.destroy();
+    server.close();
+    return seen;
+  });
+  t.deepEqual(result, [
+    [true, '127.0.0.1', 'number', 'IPv4'],
+    [true, '127.0.0.1', 'number', 'IPv4'],
+  ]);
+});
+
+test('accept throws ERR_SERVER_NOT_RUNNING when the server closes while it waits, and after', async (t) => {
+  const codes = await green(() => {
+    const server = listen(0, '127.0.0.1');
+    setTimeout(() => server.close(), 20);
+    const out = [];
+    for (let i = 0; i < 2; i++) {
+      try {
+        server.accept();
+      } catch (error) {
+        out.push(error.code);
+      }
+    }
+    return out;
+  });
+  t.deepEqual(codes, ['ERR_SERVER_NOT_RUNNING', 'ERR_SERVER_NOT_RUNNING']);
+});
+
+test('listen returns a listening server; EADDRINUSE is thrown', async (t) => {
+  const other = await plainServer(() => {});
+  const { port } = other.address();
+  const result = await green(() => {
+    const server = listen(0, '127.0.0.1');
+    const listening = server.listening;
+    server.close();
+    const error = t.throws(() => listen(port, '127.0.0.1'));
+    return [listening, error.code];
+  });
+  t.deepEqual(result, [true, 'EADDRINUSE']);
+  await close(other);
+});
+
+test('connect is connectSync', (t) => {
+  t.is(connect, gnet.connectSync);
+});
+
+test('serve runs a green thread per client (recv/sendall echo); StopServe ends it', async (t) => {
+  const result = await green(() => {
+    const server = listen(0, '127.0.0.1');
+    const { port } = server.address();
+    const clients = [];
+    for (let i = 0; i < 5; i++) {
+      clients.push(
+        spawn(() => {
+          const c = connect(port, '127.0.0.1');
+          c.sendall(`hello ${i}\n`);
+          const line = c.readLine();
+          c.end();
+          return line;
+        }),
+      );
+    }
+    spawn(() => {
+      for (const c of clients) c.wait();
+      const c = connect(port, '127.0.0.1');
+      c.sendall('stop\n');
+    });
+    serve(server, (socket) => {
+      for (;;) {
+        const line = socket.readLine();
+        if (line === null) return;
+        if (line === 'stop') throw new StopServe();
+        socket.sendall(`${line}!\n`);
+      }
+    });
+    server.close();
+    return clients.map((c) => c.wait());
+  });
+  t.deepEqual(result, ['hello 0!', 'hello 1!', 'hello 2!', 'hello 3!', 'hello 4!']);
+});
+
+test('serve bounds concurrency; a handler error stops it and is thrown', async (t) => {
+  const result = await green(() => {
+    const server = listen(0, '127.0.0.1');
+    const { port } = server.address();
+    let active = 0;
+    let most = 0;
+    for (let i = 0; i < 6; i++) spawn(() => connect(port, '127.0.0.1').sendall(i === 5 ? 'boom' : 'x'));
+    let handled = 0;
+    const error = t.throws(() =>
+      serve(
+        server,
+        (socket) => {
+          active++;
+          most = Math.max(most, active);
+          sleep(20);
+          active--;
+          handled++;
+          if (socket.recv().toString() === 'boom') throw new Error('handler failed');
+        },
+        { concurrency: 2 },
+      ),
+    );
+    server.close();
+    return [most, error.message, handled >= 1];
+  });
+  t.deepEqual(result, [2, 'handler failed', true]);
+});
+
+test('serve returns when the server is closed', async (t) => {
+  const done = await green(() => {
+    const server = listen(0, '127.0.0.1');
+    setTimeout(() => server.close(), 20);
+    serve(server, () => {});
+    return 'returned';
+  });
+  t.is(done, 'returned');
+});
+
+test('serve validates its arguments', async (t) => {
+  await green(() => {
+    const server = listen(0, '127.0.0.1');
+    t.is(t.throws(() => serve(server, null)).code, 'ERR_INVALID_ARG_TYPE');
+    t.is(t.throws(() => serve(server, () => {}, { concurrency: 0 })).code, 'ERR_OUT_OF_RANGE');
+    server.close();
+  });
+});
+
+test("green createServer: each 'connection' listener runs in its own green thread and may block", async (t) => {
+  const threads = [];
+  const server = gnet.createServer((socket) => {
+    threads.push(getCurrent());
+    const line = socket.readLine();
+    socket.sendall(`${line} from ${getCurrent().name === threads[0].name ? 'first' : 'other'}\n`);
+    socket.end();
+  });
+  t.true(server instanceof net.Server);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const replies = await green(() => {
+    const a = connect(port, '127.0.0.1');
+    const b = connect(port, '127.0.0.1');
+    b.sendall('b\n');
+    a.sendall('a\n');
+    return [a.readLine(), b.readLine()];
+  });
+  t.deepEqual(replies, ['a from first', 'b from other']);
+  t.is(threads.length, 2);
+  t.not(threads[0], threads[1]);
+  await close(server);
+});
+
+test("green 'connection' listeners: order, this, arguments, once, and a throw before blocking propagates from emit", (t) => {
+  const server = new gnet.Server();
+  const calls = [];
+  server.on('connection', function (a, b) {
+    calls.push(['first', this === server, a, b, getCurrent() !== undefined]);
+  });
+  server.once('connection', () => calls.push(['once']));
+  server.on('connection', () => calls.push(['third']));
+  t.true(server.emit('connection', 1, 2));
+  t.true(server.emit('connection', 3, 4));
+  t.deepEqual(calls, [
+    ['first', true, 1, 2, true],
+    ['once'],
+    ['third'],
+    ['first', true, 3, 4, true],
+    ['third'],
+  ]);
+  const failing = new gnet.Server();
+  const boom = new Error('boom');
+  failing.on('connection', () => {
+    throw boom;
+  });
+  failing.on('connection', () => calls.push(['not reached']));
+  t.is(t.throws(() => failing.emit('connection', {})), boom);
+  t.false(new gnet.Server().emit('connection', {}));
+  t.false(calls.some(([name]) => name === 'not reached'));
+});
+
+test('a listener that blocks lets the next listener run at once', async (t) => {
+  const server = new gnet.Server();
+  const order = [];
+  server.on('connection', () => {
+    order.push('a start');
+    sleep(10);
+    order.push('a end');
+  });
+  server.on('connection', () => order.push('b'));
+  server.emit('connection');
+  order.push('after emit');
+  await new Promise((r) => setTimeout(r, 50));
+  t.deepEqual(order, ['a start', 'b', 'after emit', 'a end']);
+});
+
+test('ordinary net code is untouched: callbacks, events, stock servers', async (t) => {
+  const server = net.createServer((s) => {
+    t.is(getCurrent(), undefined);
+    s.end('plain');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const socket = net.connect(server.address().port, '127.0.0.1');
+  let text = '';
+  socket.setEncoding('utf8').on('data', (d) => (text += d));
+  await once(socket, 'end');
+  t.is(text, 'plain');
+  await close(server);
+});

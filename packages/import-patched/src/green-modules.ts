@@ -1,0 +1,40 @@
+// Which builtins have green versions, and where they come from: greenpatch
+// publishes each as the subpath export `greenpatch/green/<name>`, a superset
+// of the builtin module.
+import { builtinModules, createRequire } from 'node:module';
+
+const requireHere = createRequire(__filename);
+
+/** Builtins greenpatch may provide green versions of, in load order. */
+const CANDIDATES = ['net', 'dns', 'http', 'https', 'child_process', 'fs', 'zlib', 'crypto'] as const;
+
+let available: string[] | undefined;
+
+/** The builtins for which this greenpatch has a green module. */
+export function greenModuleNames(): string[] {
+  if (available === undefined) {
+    available = CANDIDATES.filter((name) => {
+      try {
+        requireHere.resolve(`greenpatch/green/${name}`);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+  return available;
+}
+
+/** The green version of builtin `name`. */
+export function loadGreenModule(name: string): object {
+  return requireHere(`greenpatch/green/${name}`) as object;
+}
+
+/**
+ * The builtin a specifier names, without `node:` ('fs/promises' stays as it
+ * is), or undefined when it is not a builtin.
+ */
+export function builtinName(specifier: string): string | undefined {
+  const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+  return builtinModules.includes(bare) ? bare : undefined;
+}
