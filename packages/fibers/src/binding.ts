@@ -1,6 +1,7 @@
 // Loads the addon built by scripts/build-native.mjs for the running Node.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { codedError } from './errors';
 
 /** The native handle behind one fiber. */
@@ -94,6 +95,12 @@ function load(): Binding {
     }
   }
   loaded.settings({ v8StackSize: v8StackSizeFlag() * 1024 });
+  // V8 aborts the process ("archived threads in combination with wasm not
+  // supported") when it garbage-collects WebAssembly code while any V8
+  // thread state is archived, which is what every suspended fiber is, on
+  // both backends. fetch() (undici's llhttp) is WebAssembly, so this is
+  // common. Dead wasm code is then kept instead of freed.
+  setFlagsFromString('--no-wasm-code-gc');
   return loaded;
 }
 

@@ -182,6 +182,21 @@ test('poolSize bounds the parked threads', (t) => {
   t.is(trimmed, base + 5, 'lowering poolSize ends the extra threads');
 });
 
+test('WebAssembly code collected while fibers are suspended does not abort the process (both backends)', (t) => {
+  for (const backend of ['native', 'threads']) {
+    const base = { ...process.env, GREENPATCH_BACKEND: backend };
+    delete base.GREENPATCH_TEST_NATIVE_FAILURE;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--stress-wasm-code-gc', fixture, 'wasm'], {
+      cwd: here,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: base,
+    });
+    t.is(r.status, 0, `${backend}: ${r.stderr.slice(0, 300)}`);
+    t.deepEqual(JSON.parse(r.stdout), { backend, sum: 42 * 2000 * 100 * 10 });
+  }
+});
+
 test('a thread the system refuses is ERR_FIBER_STACK_ALLOCATION, and the engine goes on', (t) => {
   const base = { ...process.env, GREENPATCH_BACKEND: 'threads' };
   delete base.GREENPATCH_TEST_NATIVE_FAILURE;
