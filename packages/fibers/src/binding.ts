@@ -74,7 +74,6 @@ function load(): Binding {
         'build it with `pnpm build` (or `node scripts/build-native.mjs` in packages/fibers)',
     );
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const addon = require(file) as Addon;
   let loaded: Binding;
   if (wanted === 'threads') {

@@ -158,7 +158,6 @@ bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
 }  // namespace
 
 bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, std::string* error) {
-  using namespace v8;
   Isolate* isolate = v8::Isolate::GetCurrent();
   Engine* engine = Engine::ForThisThread();
   if (!StartEngine(engine, isolate, error)) return false;
