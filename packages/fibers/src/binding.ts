@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { codedError } from './errors';
+import { routeHomeCalls } from './home-calls';
 
 /** The native handle behind one fiber. */
 export interface NativeCoroutine {
@@ -38,6 +39,8 @@ export interface Binding {
   suspend(value: unknown): unknown;
   settings(change?: { poolSize?: number; stackSize?: number; v8StackSize?: number }): EngineSettings;
   backend: 'native' | 'threads';
+  /** Threads backend only: fn() run on the Node thread's own OS thread (see home-calls.ts). */
+  callOnHome?(fn: () => unknown): unknown;
 }
 
 /** The addon's entry (src/native/addon.cc). */
@@ -100,6 +103,7 @@ function load(): Binding {
   // both backends. fetch() (undici's llhttp) is WebAssembly, so this is
   // common. Dead wasm code is then kept instead of freed.
   setFlagsFromString('--no-wasm-code-gc');
+  routeHomeCalls(loaded);
   return loaded;
 }
 

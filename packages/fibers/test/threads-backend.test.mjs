@@ -4,7 +4,7 @@
 // whatever GREENPATCH_BACKEND the suite was started with.
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -197,6 +197,12 @@ test('WebAssembly code collected while fibers are suspended does not abort the p
   }
 });
 
+test('TLS secure contexts can be made on any fiber thread', (t) => {
+  const r = child('tls');
+  t.is(r.status, 0, r.stderr.slice(0, 500));
+  t.deepEqual(r.out, [{ results: [true, true, true, true] }]);
+});
+
 test('a thread the system refuses is ERR_FIBER_STACK_ALLOCATION, and the engine goes on', (t) => {
   const base = { ...process.env, GREENPATCH_BACKEND: 'threads' };
   delete base.GREENPATCH_TEST_NATIVE_FAILURE;
@@ -290,6 +296,29 @@ test('values and exceptions cross switches between threads, at every depth', (t)
   t.throws(() => self.run(), { code: 'ERR_FIBER_RUNNING' });
   t.throws(() => Fiber(() => 1).throwInto(new Error()), { code: 'ERR_FIBER_NOT_YIELDING' });
   t.throws(() => new binding.Coroutine().resume(1, false, 42), { code: 'ERR_INVALID_ARG_TYPE' });
+});
+
+test('callOnHome runs a function on the Node thread\'s own OS thread, from any fiber', (t) => {
+  const tid = () => readlinkSync('/proc/thread-self');
+  const home = tid();
+  const seen = Fiber(() => {
+    const own = tid();
+    const inner = Fiber(() => [tid(), binding.callOnHome(tid)]).run();
+    return { own, viaHome: binding.callOnHome(tid), inner };
+  }).run();
+  t.not(seen.own, home);
+  t.is(seen.viaHome, home);
+  t.not(seen.inner[0], home);
+  t.is(seen.inner[1], home);
+  t.is(binding.callOnHome(() => 7), 7);
+  // Errors come back to the caller; switching inside is refused.
+  t.throws(() => Fiber(() => binding.callOnHome(() => { throw new RangeError('home'); })).run(), {
+    instanceOf: RangeError,
+    message: 'home',
+  });
+  t.throws(() => Fiber(() => binding.callOnHome(() => Fiber.yield())).run(), { code: 'ERR_FIBER_HOME_CALL' });
+  t.throws(() => binding.callOnHome(42), { code: 'ERR_INVALID_ARG_TYPE' });
+  t.is(Fiber(() => Fiber.yield('still switching')).run(), 'still switching');
 });
 
 test.serial('2,000 suspended fibers keep their data through collections, and are unwound once unreachable', async (t) => {

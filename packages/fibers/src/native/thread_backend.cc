@@ -175,14 +175,7 @@ void ThreadEngine::TerminateNow() {
   (void)fn->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 0, nullptr);
 }
 
-// ---- ThreadFiber -----------------------------------------------------------
-
-ThreadFiber::~ThreadFiber() {
-  // Only new or finished fibers are deleted; they hold no runner.
-}
-
-void ThreadFiber::HandOff(Baton* mine, Baton* next) {
-  v8::Isolate* isolate = engine_->isolate;
+void ThreadEngine::HandOff(Baton* mine, Baton* next) {
   // Leave the isolate completely, as the native backend does, so that a
   // parked thread keeps no entry on the isolate's entry stack; enter it again
   // once resumed.
@@ -200,6 +193,52 @@ void ThreadFiber::HandOff(Baton* mine, Baton* next) {
   while (depth-- > 0) isolate->Enter();
 }
 
+v8::MaybeLocal<v8::Value> ThreadEngine::CallOnHome(v8::Local<v8::Context> context, v8::Local<v8::Function> fn) {
+  if (current == nullptr) return fn->Call(context, v8::Undefined(isolate), 0, nullptr);
+  HomeCall call;
+  call.fn.Reset(isolate, fn);
+  call.requester = current->baton();
+  pending_call = &call;
+  // The Node thread waits in ThreadFiber::Enter() for the first fiber of the
+  // chain that leads here; it runs the call and posts us back.
+  HandOff(call.requester, &home);
+  v8::EscapableHandleScope scope(isolate);
+  if (call.terminated) {
+    TerminateNow();
+    return {};
+  }
+  v8::Local<v8::Value> result = call.result.Get(isolate);
+  if (call.threw) {
+    isolate->ThrowException(result);
+    return {};
+  }
+  return scope.Escape(result);
+}
+
+void ThreadEngine::RunHomeCall(HomeCall* call) {
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::Value> out;
+  in_home_call = true;
+  bool ok = !context.IsEmpty() && call->fn.Get(isolate)->Call(context, v8::Undefined(isolate), 0, nullptr).ToLocal(&out);
+  in_home_call = false;
+  if (ok) {
+    call->result.Reset(isolate, out);
+  } else if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
+    call->terminated = true;
+  } else {
+    call->threw = true;
+    if (try_catch.HasCaught()) call->result.Reset(isolate, try_catch.Exception());
+  }
+}
+
+// ---- ThreadFiber -----------------------------------------------------------
+
+ThreadFiber::~ThreadFiber() {
+  // Only new or finished fibers are deleted; they hold no runner.
+}
+
 void ThreadFiber::Enter(Outcome outcome, v8::Local<v8::Value> value) {
   v8::Isolate* isolate = engine_->isolate;
   if (value.IsEmpty()) {
@@ -212,7 +251,15 @@ void ThreadFiber::Enter(Outcome outcome, v8::Local<v8::Value> value) {
   resumer_ = resumer_fiber_ ? &resumer_fiber_->runner_->baton : &engine_->home;
   state_ = State::kRunning;
   engine_->current = this;
-  HandOff(resumer_, &runner_->baton);
+  engine_->HandOff(resumer_, &runner_->baton);
+  // Woken on the Node thread by a fiber down the chain that wants a call run
+  // here (CallOnHome): run it, hand back to that fiber, wait again.
+  while (resumer_fiber_ == nullptr && engine_->pending_call != nullptr) {
+    HomeCall* call = engine_->pending_call;
+    engine_->pending_call = nullptr;
+    engine_->RunHomeCall(call);
+    engine_->HandOff(&engine_->home, call->requester);
+  }
   // The fiber suspended or ended, and set engine_->current back to us.
   if (state_ == State::kDone) {
     runner_ = nullptr;
@@ -225,6 +272,10 @@ void ThreadFiber::Enter(Outcome outcome, v8::Local<v8::Value> value) {
 v8::MaybeLocal<v8::Value> ThreadFiber::Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
                                               bool throwing, v8::Local<v8::Value> fn) {
   v8::Isolate* isolate = engine_->isolate;
+  if (engine_->in_home_call) {
+    ThrowCoded(isolate, "ERR_FIBER_HOME_CALL", "Fibers cannot be switched inside a call run on the Node thread");
+    return {};
+  }
   if (state_ == State::kRunning) {
     ThrowCoded(isolate, "ERR_FIBER_RUNNING", "This fiber is already running");
     return {};
@@ -269,6 +320,10 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Suspend(ThreadEngine* engine, v8::Local<v
     ThrowCoded(isolate, "ERR_FIBER_YIELD_OUTSIDE", "Fiber.yield() called with no fiber running");
     return {};
   }
+  if (engine->in_home_call) {
+    ThrowCoded(isolate, "ERR_FIBER_HOME_CALL", "Fibers cannot be switched inside a call run on the Node thread");
+    return {};
+  }
   if (engine->shutting_down) {
     // Its thread is being unwound: go on terminating instead of parking.
     isolate->TerminateExecution();
@@ -278,7 +333,7 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Suspend(ThreadEngine* engine, v8::Local<v
   self->outcome_ = Outcome::kValue;
   self->state_ = State::kSuspended;
   engine->current = self->resumer_fiber_;
-  self->HandOff(&self->runner_->baton, self->resumer_);
+  engine->HandOff(&self->runner_->baton, self->resumer_);
   // Resumed: Enter() set state and current.
   return self->Deliver();
 }

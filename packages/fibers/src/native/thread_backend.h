@@ -59,6 +59,16 @@ class Runner {
   TimedBaton finished_;  // posted as the thread's last act
 };
 
+// A function a fiber asked to run on the Node thread's own OS thread
+// (ThreadEngine::CallOnHome); lives on the asking fiber's stack.
+struct HomeCall {
+  v8::Global<v8::Function> fn;
+  v8::Global<v8::Value> result;  // the return value, or what it threw
+  bool threw = false;
+  bool terminated = false;
+  Baton* requester = nullptr;    // the asking fiber's baton
+};
+
 // One per Node thread (the main thread, each worker) that started this backend.
 struct ThreadEngine {
   v8::Isolate* isolate = nullptr;
@@ -72,6 +82,8 @@ struct ThreadEngine {
   size_t v8_stack_size = 984 * 1024;  // node's --stack-size, in bytes
   double fibers_created = 0;
   bool shutting_down = false;
+  HomeCall* pending_call = nullptr;  // posted by a fiber, run by the Node thread
+  bool in_home_call = false;         // the Node thread is running one
   v8::Global<v8::FunctionTemplate> fiber_template;
   v8::Global<v8::Function> probe;  // an empty JavaScript function (TerminateNow)
 
@@ -97,6 +109,20 @@ struct ThreadEngine {
   // at its next call or loop iteration, and code that just returns would end
   // normally, the termination lost with its thread's V8 state.
   void TerminateNow();
+
+  // The switching protocol (see the top of this file): leave and release the
+  // isolate, post `next`, wait on `mine`, take the isolate back.
+  void HandOff(Baton* mine, Baton* next);
+
+  // Runs `fn` on the Node thread's own OS thread and returns its result (or
+  // rethrows what it throws). Node keeps some per-environment caches in C++
+  // thread_local variables (from Node 24 the TLS root certificate store
+  // registers an environment cleanup hook once per OS thread, and aborts on
+  // a second one): calls that reach them must not run on a fiber's thread.
+  // From the Node thread itself, a plain call.
+  v8::MaybeLocal<v8::Value> CallOnHome(v8::Local<v8::Context> context, v8::Local<v8::Function> fn);
+  // On the Node thread, woken by a fiber's CallOnHome(): runs the call.
+  void RunHomeCall(HomeCall* call);
 };
 
 class ThreadFiber {
@@ -122,12 +148,13 @@ class ThreadFiber {
   // to the resumer. Returns the baton to post.
   Baton* RunToEnd();
 
+  Baton* baton() const { return &runner_->baton; }
+
   v8::Global<v8::Object> handle;  // weak: the JS object that owns this fiber
   bool orphaned = false;          // handle collected while suspended
 
  private:
   void RunBody();
-  void HandOff(Baton* mine, Baton* next);
   void Enter(Outcome outcome, v8::Local<v8::Value> value);
   v8::MaybeLocal<v8::Value> Deliver();
 

@@ -83,6 +83,20 @@ void Suspend(const FunctionCallbackInfo<Value>& info) {
   if (ThreadFiber::Suspend(engine, info[0]).ToLocal(&result)) info.GetReturnValue().Set(result);
 }
 
+// callOnHome(fn): fn() run on the Node thread's own OS thread (see
+// ThreadEngine::CallOnHome).
+void CallOnHome(const FunctionCallbackInfo<Value>& info) {
+  ThreadEngine* engine = ThreadEngine::Current();
+  if (!info[0]->IsFunction()) {
+    ThrowCoded(engine->isolate, "ERR_INVALID_ARG_TYPE", "callOnHome() takes a function", true);
+    return;
+  }
+  Local<Value> result;
+  if (engine->CallOnHome(engine->isolate->GetCurrentContext(), info[0].As<v8::Function>()).ToLocal(&result)) {
+    info.GetReturnValue().Set(result);
+  }
+}
+
 // settings(): returns { poolSize, stackSize, minStackSize, fibersCreated,
 // pooled, suspended }; settings({ poolSize?, stackSize?, v8StackSize? })
 // changes them first. The same checks and messages as the native backend;
@@ -178,6 +192,7 @@ void InitThreadsBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> ex
   set("Coroutine", tmpl->GetFunction(context).ToLocalChecked());
   set("suspend", v8::Function::New(context, Suspend).ToLocalChecked());
   set("settings", v8::Function::New(context, Settings).ToLocalChecked());
+  set("callOnHome", v8::Function::New(context, CallOnHome).ToLocalChecked());
   set("backend", String::NewFromUtf8Literal(isolate, "threads"));
 }
 
