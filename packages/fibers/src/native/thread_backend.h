@@ -10,7 +10,11 @@
 // has), v8::Unlocker, post the next runner's baton, wait on our own, and once
 // woken take the isolate back (~Unlocker) and enter it again. Whoever holds
 // the turn (the one thread not waiting on its baton) may touch the engine's
-// state; the batons' mutexes order those accesses between threads.
+// state; the batons' release/acquire order those accesses between threads.
+//
+// The Node thread itself always waits in ThreadFiber::Enter() while fibers
+// run; a fiber that needs a call made on the Node thread's own OS thread
+// (CallOnHome) wakes it there, and is woken back when the call returns.
 #pragma once
 
 #include <pthread.h>
