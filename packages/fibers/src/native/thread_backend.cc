@@ -60,6 +60,8 @@ void* Runner::Main(void* self) {
 
 void Runner::Loop() {
   t_engine = engine_;
+  // Visible in /proc/<pid>/task/*/comm, top -H, perf and debuggers.
+  pthread_setname_np(pthread_self(), "gp-fiber");
   for (;;) {
     baton.Wait();
     if (quit) {
