@@ -3,17 +3,20 @@
     {
       "target_name": "greenpatch_fibers",
       "sources": [
+        "src/native/addon.cc",
         "src/native/binding.cc",
         "src/native/fiber.cc",
         "src/native/stack.cc",
         "src/native/stack_switch.cc",
+        "src/native/thread_backend.cc",
+        "src/native/thread_binding.cc",
         "src/native/v8_slots.cc",
         "src/native/switch_x86_64.S",
         "src/native/switch_aarch64.S"
       ],
       "cflags_cc": ["-std=c++20", "-fno-exceptions", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-cast-function-type"],
       "cflags_cc!": ["-std=gnu++17", "-std=c++17"],
-      "libraries": ["-ldl"]
+      "libraries": ["-ldl", "-lpthread"]
     }
   ]
 }

@@ -1,7 +1,9 @@
 // Loads the addon built by scripts/build-native.mjs for the running Node.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { codedError } from './errors';
+import { routeHomeCalls } from './home-calls';
 
 /** The native handle behind one fiber. */
 export interface NativeCoroutine {
@@ -37,14 +39,33 @@ export interface Binding {
   suspend(value: unknown): unknown;
   settings(change?: { poolSize?: number; stackSize?: number; v8StackSize?: number }): EngineSettings;
   backend: 'native' | 'threads';
+  /** Threads backend only: fn() run on the Node thread's own OS thread (see home-calls.ts). */
+  callOnHome?(fn: () => unknown): unknown;
 }
 
+/** The addon's entry (src/native/addon.cc). */
+interface Addon {
+  /** The named backend's surface for this thread; throws ERR_GREENPATCH_UNSUPPORTED_RUNTIME when it cannot start. */
+  start(backend: 'native' | 'threads'): Binding;
+  /** True the first time it is called in the process. */
+  claimFallbackNotice(): boolean;
+}
+
+/**
+ * GREENPATCH_BACKEND=threads selects the threads backend, =native forces the
+ * native one (an error if it cannot start); unset, native is tried first and
+ * the threads backend takes over when it cannot start, with one line on
+ * stderr saying why (once per process).
+ *
+ * GREENPATCH_TEST_NATIVE_FAILURE (for tests only): makes the native backend
+ * fail to start as on an unsupported build, its value standing for the reason.
+ */
 function load(): Binding {
-  const wanted = process.env.GREENPATCH_BACKEND;
-  if (wanted !== undefined && wanted !== '' && wanted !== 'native') {
+  const wanted = process.env.GREENPATCH_BACKEND || undefined;
+  if (wanted !== undefined && wanted !== 'native' && wanted !== 'threads') {
     throw codedError(
       'ERR_GREENPATCH_UNSUPPORTED_BACKEND',
-      `GREENPATCH_BACKEND=${wanted} is not available in this build; the only backend is "native"`,
+      `GREENPATCH_BACKEND=${wanted} is not a backend; use "native" or "threads" (or leave it unset)`,
     );
   }
   const dir = `${process.platform}-${process.arch}-node${process.versions.modules}`;
@@ -56,9 +77,45 @@ function load(): Binding {
         'build it with `pnpm build` (or `node scripts/build-native.mjs` in packages/fibers)',
     );
   }
-  const loaded = require(file) as Binding;
+  const addon = require(file) as Addon;
+  let loaded: Binding;
+  if (wanted === 'threads') {
+    loaded = addon.start('threads');
+  } else {
+    try {
+      loaded = startNative(addon);
+    } catch (error) {
+      if (wanted === 'native' || (error as { code?: unknown }).code !== 'ERR_GREENPATCH_UNSUPPORTED_RUNTIME') throw error;
+      loaded = addon.start('threads');
+      if (addon.claimFallbackNotice()) {
+        const why = (error as Error).message.replace(/^@greenpatch\/fibers cannot run on this Node build: /, '');
+        process.stderr.write(
+          `@greenpatch/fibers: using the threads backend (slower), the native one cannot start: ${why.replace(/\s+/g, ' ')} ` +
+            '(GREENPATCH_BACKEND=threads selects it without this notice)\n',
+        );
+      }
+    }
+  }
   loaded.settings({ v8StackSize: v8StackSizeFlag() * 1024 });
+  // V8 aborts the process ("archived threads in combination with wasm not
+  // supported") when it garbage-collects WebAssembly code while any V8
+  // thread state is archived, which is what every suspended fiber is, on
+  // both backends. fetch() (undici's llhttp) is WebAssembly, so this is
+  // common. Dead wasm code is then kept instead of freed.
+  setFlagsFromString('--no-wasm-code-gc');
+  routeHomeCalls(loaded);
   return loaded;
+}
+
+function startNative(addon: Addon): Binding {
+  const forced = process.env.GREENPATCH_TEST_NATIVE_FAILURE;
+  if (forced) {
+    throw codedError(
+      'ERR_GREENPATCH_UNSUPPORTED_RUNTIME',
+      `@greenpatch/fibers cannot run on this Node build: ${forced} (GREENPATCH_TEST_NATIVE_FAILURE is set)`,
+    );
+  }
+  return addon.start('native');
 }
 
 /**

@@ -52,7 +52,10 @@ export interface FiberConstructor {
   stackSize: number;
   /** How many fibers have been started on this thread. */
   readonly fibersCreated: number;
-  /** Which engine backend runs fibers: "native" (own stacks, V8 thread state swapped). */
+  /**
+   * Which engine backend runs fibers: "native" (own stacks, V8 thread state
+   * swapped) or "threads" (an OS thread per fiber, one running at a time).
+   */
   readonly backend: 'native' | 'threads';
   /** Thrown into a fiber by `reset()` and when a suspended fiber is collected. */
   readonly ResetError: typeof FiberResetError;

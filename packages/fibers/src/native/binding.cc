@@ -1,11 +1,14 @@
-// The addon's JavaScript surface. Deliberately low level: a Coroutine handle
-// with resume(), a suspend() function and a few engine settings. The
-// node-fibers API (Fiber, Future) is TypeScript on top of this.
+// The native backend's JavaScript surface. Deliberately low level: a
+// Coroutine handle with resume(), a suspend() function and a few engine
+// settings. The node-fibers API (Fiber, Future) is TypeScript on top of this;
+// addon.cc is the module's entry, and thread_binding.cc the other backend's
+// surface.
 #include <node.h>
 #include <v8.h>
 
 #include <string>
 
+#include "backends.h"
 #include "fiber.h"
 #include "v8_compat.h"
 
@@ -154,19 +157,11 @@ bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
 
 }  // namespace
 
-}  // namespace greenpatch
-
-NODE_MODULE_INIT(/* exports, module, context */) {
-  using namespace greenpatch;
-  Isolate* isolate = Isolate::GetCurrent();
+bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, std::string* error) {
+  Isolate* isolate = v8::Isolate::GetCurrent();
   Engine* engine = Engine::ForThisThread();
-  std::string error;
-  if (!StartEngine(engine, isolate, &error)) {
-    std::string message = "@greenpatch/fibers cannot run on this Node build: " + error;
-    ThrowCoded(isolate, "ERR_GREENPATCH_UNSUPPORTED_RUNTIME", message.c_str());
-    return;
-  }
-  // Loaded again on the same thread (a cleared require cache): keep one
+  if (!StartEngine(engine, isolate, error)) return false;
+  // Started again on the same thread (a cleared require cache): keep one
   // template so that existing handles stay valid, and one cleanup hook
   // (Node refuses a duplicate).
   if (engine->fiber_template.IsEmpty()) {
@@ -187,4 +182,9 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   set("suspend", v8::Function::New(context, Suspend).ToLocalChecked());
   set("settings", v8::Function::New(context, Settings).ToLocalChecked());
   set("backend", String::NewFromUtf8Literal(isolate, "native"));
+  return true;
 }
+
+bool NativeBackendRunning() { return Engine::ForThisThread()->isolate != nullptr; }
+
+}  // namespace greenpatch

@@ -1,0 +1,69 @@
+// The addon's entry: start(backend) returns the JavaScript surface of the
+// named backend ("native" or "threads") for the calling Node thread; which
+// one to ask for is decided in src/binding.ts. claimFallbackNotice() is true
+// once per process, so that the fallback line on stderr is printed once even
+// with many worker threads.
+#include <node.h>
+#include <v8.h>
+
+#include <atomic>
+#include <string>
+
+#include "backends.h"
+#include "fiber.h"  // ThrowCoded
+
+namespace greenpatch {
+namespace {
+
+using v8::FunctionCallbackInfo;
+using v8::Local;
+using v8::Value;
+
+std::atomic<bool> g_notice_claimed{false};
+
+void Start(const FunctionCallbackInfo<Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Local<v8::Context> context = isolate->GetCurrentContext();
+  v8::String::Utf8Value name_utf8(isolate, info[0]);
+  std::string name = *name_utf8 ? *name_utf8 : "";
+  // A thread runs one backend for its whole life.
+  const char* running = ThreadsBackendRunning() ? "threads" : NativeBackendRunning() ? "native" : nullptr;
+  if (running != nullptr && name != running) {
+    std::string msg = "This thread already runs the \"" + std::string(running) + "\" backend; it cannot start \"" +
+                      name + "\"";
+    ThrowCoded(isolate, "ERR_GREENPATCH_BACKEND_MISMATCH", msg.c_str());
+    return;
+  }
+  Local<v8::Object> exports = v8::Object::New(isolate);
+  if (name == "native") {
+    std::string error;
+    if (!InitNativeBackend(context, exports, &error)) {
+      std::string msg = "@greenpatch/fibers cannot run on this Node build: " + error;
+      ThrowCoded(isolate, "ERR_GREENPATCH_UNSUPPORTED_RUNTIME", msg.c_str());
+      return;
+    }
+  } else if (name == "threads") {
+    InitThreadsBackend(context, exports);
+  } else {
+    std::string msg = "Unknown backend \"" + name + "\": the backends are \"native\" and \"threads\"";
+    ThrowCoded(isolate, "ERR_GREENPATCH_UNSUPPORTED_BACKEND", msg.c_str());
+    return;
+  }
+  info.GetReturnValue().Set(exports);
+}
+
+void ClaimFallbackNotice(const FunctionCallbackInfo<Value>& info) {
+  info.GetReturnValue().Set(!g_notice_claimed.exchange(true));
+}
+
+}  // namespace
+}  // namespace greenpatch
+
+NODE_MODULE_INIT(/* exports, module, context */) {
+  using namespace greenpatch;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "start"),
+               v8::Function::New(context, Start).ToLocalChecked()).Check();
+  exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "claimFallbackNotice"),
+               v8::Function::New(context, ClaimFallbackNotice).ToLocalChecked()).Check();
+}
