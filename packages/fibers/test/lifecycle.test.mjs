@@ -101,6 +101,12 @@ test('a worker that exits with suspended fibers', async (t) => {
   t.is(r.message.suspended, 500);
 });
 
+test('process.exit() in a nested fiber in a worker ends it there', async (t) => {
+  const r = await runWorker({ id: 3, mode: 'exit-in-nested-fiber' });
+  t.is(r.code, 10);
+  t.is(r.message, undefined);
+});
+
 test('a worker terminated while a fiber is running', async (t) => {
   const worker = new Worker(fixture('worker.cjs'), { workerData: { id: 1, mode: 'spin-in-fiber' } });
   await new Promise((resolve) => worker.once('message', resolve));

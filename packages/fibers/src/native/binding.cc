@@ -10,6 +10,7 @@
 
 #include "backends.h"
 #include "fiber.h"
+#include "termination.h"
 #include "v8_compat.h"
 
 namespace greenpatch {
@@ -171,6 +172,7 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
     tmpl->PrototypeTemplate()->Set(isolate, "resume", FunctionTemplate::New(isolate, Resume));
     tmpl->PrototypeTemplate()->Set(isolate, "state", FunctionTemplate::New(isolate, GetState));
     engine->fiber_template.Reset(isolate, tmpl);
+    MakeTerminationProbe(isolate, context, &engine->probe);
     node::AddEnvironmentCleanupHook(isolate, OnEnvironmentExit, engine);
   }
   Local<FunctionTemplate> tmpl = engine->fiber_template.Get(isolate);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "stack_switch.h"
+#include "termination.h"
 
 namespace greenpatch {
 namespace {
@@ -146,7 +147,7 @@ v8::MaybeLocal<v8::Value> Fiber::Deliver() {
     case Outcome::kTerminated:
       // Termination (worker.terminate(), process.exit() in a worker) was
       // raised inside the fiber; carry it on into this context.
-      isolate->TerminateExecution();
+      CarryTermination(isolate, engine_->probe);
       return {};
   }
   return {};

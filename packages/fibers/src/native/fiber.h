@@ -42,6 +42,7 @@ struct Engine {
   size_t suspended = 0;      // fibers whose stacks V8 still references
   bool shutting_down = false;
   v8::Global<v8::FunctionTemplate> fiber_template;
+  v8::Global<v8::Function> probe;  // an empty JavaScript function (CarryTermination)
 
   size_t MinStackSize() const;
   static Engine* ForThisThread();

@@ -1,5 +1,7 @@
 #include "thread_backend.h"
 
+#include "termination.h"
+
 #include <signal.h>
 
 #include <cerrno>
@@ -167,15 +169,7 @@ void ThreadEngine::Shutdown() {
   JoinRetired();
 }
 
-void ThreadEngine::TerminateNow() {
-  isolate->TerminateExecution();
-  if (probe.IsEmpty()) return;
-  // Entering a JavaScript function checks for interrupts first: the
-  // termination is thrown there and goes on to our caller's JavaScript.
-  v8::HandleScope scope(isolate);
-  v8::Local<v8::Function> fn = probe.Get(isolate);
-  (void)fn->Call(isolate->GetCurrentContext(), v8::Undefined(isolate), 0, nullptr);
-}
+void ThreadEngine::TerminateNow() { CarryTermination(isolate, probe); }
 
 void ThreadEngine::HandOff(Baton* mine, Baton* next) {
   // Leave the isolate completely, as the native backend does, so that a

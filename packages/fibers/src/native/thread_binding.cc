@@ -8,6 +8,7 @@
 
 #include "backends.h"
 #include "fiber.h"  // ThrowCoded
+#include "termination.h"
 #include "thread_backend.h"
 #include "v8_compat.h"
 
@@ -173,16 +174,7 @@ void InitThreadsBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> ex
     tmpl->PrototypeTemplate()->Set(isolate, "resume", FunctionTemplate::New(isolate, Resume));
     tmpl->PrototypeTemplate()->Set(isolate, "state", FunctionTemplate::New(isolate, GetState));
     engine->fiber_template.Reset(isolate, tmpl);
-    // The empty function ThreadEngine::TerminateNow() calls. Without it,
-    // termination is only requested (should compiling it ever fail).
-    v8::TryCatch try_catch(isolate);
-    v8::Local<v8::Script> script;
-    v8::Local<Value> probe;
-    if (v8::Script::Compile(context, String::NewFromUtf8Literal(isolate, "(function greenpatchProbe() {})"))
-            .ToLocal(&script) &&
-        script->Run(context).ToLocal(&probe) && probe->IsFunction()) {
-      engine->probe.Reset(isolate, probe.As<v8::Function>());
-    }
+    MakeTerminationProbe(isolate, context, &engine->probe);
     node::AddEnvironmentCleanupHook(isolate, OnEnvironmentExit, engine);
   }
   Local<FunctionTemplate> tmpl = engine->fiber_template.Get(isolate);

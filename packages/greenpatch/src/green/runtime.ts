@@ -5,17 +5,6 @@
 import { block, inGreenThread as hubInGreenThread, switchIn, type WakerImpl } from '../hub.js';
 import { GreenThread } from '../greenthread.js';
 import { codedError as makeCodedError } from '../errors.js';
-import { setFlagsFromString } from 'node:v8';
-
-// V8's garbage collection of WebAssembly code refuses to run while archived
-// threads exist (FATAL "archived threads in combination with wasm not
-// supported", seen on Node 26), and every suspended green thread is one.
-// undici (Node's own fetch) parses HTTP in wasm: a process serving green
-// requests and using fetch would abort when V8 tiers that code up and frees
-// the old. So it is turned off as soon as the green modules load (by the
-// register hook, before any user code); the cost is that replaced wasm code
-// stays in memory. The engine is the better place for this (see the report).
-setFlagsFromString('--no-wasm-code-gc');
 
 /** A continuation handed to `suspend`'s register function. */
 export interface Continuation<T> {
