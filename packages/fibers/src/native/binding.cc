@@ -10,6 +10,7 @@
 
 #include "backends.h"
 #include "fiber.h"
+#include "settings.h"
 #include "termination.h"
 #include "v8_compat.h"
 
@@ -88,53 +89,15 @@ void Settings(const FunctionCallbackInfo<Value>& info) {
   Engine* engine = Engine::ForThisThread();
   Isolate* isolate = engine->isolate;
   Local<Context> context = isolate->GetCurrentContext();
-  if (info[0]->IsObject()) {
-    Local<Object> opts = info[0].As<Object>();
-    Local<Value> v;
-    if (!opts->Get(context, String::NewFromUtf8Literal(isolate, "poolSize")).ToLocal(&v)) return;
-    if (!v->IsUndefined()) {
-      double n = v->IsNumber() ? v.As<v8::Number>()->Value() : -1;
-      if (!(n >= 0 && n <= 1e6) || n != static_cast<double>(static_cast<size_t>(n))) {
-        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", "poolSize must be an integer from 0 to 1000000", true);
-        return;
-      }
-      engine->pool.set_limit(static_cast<size_t>(n));
-    }
-    if (!opts->Get(context, String::NewFromUtf8Literal(isolate, "v8StackSize")).ToLocal(&v)) return;
-    if (!v->IsUndefined()) {
-      double n = v->IsNumber() ? v.As<v8::Number>()->Value() : -1;
-      if (!(n >= 64 * 1024 && n <= 1024.0 * 1024 * 1024)) {
-        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", "v8StackSize must be a number of bytes from 65536 to 1073741824", true);
-        return;
-      }
-      engine->v8_stack_size = static_cast<size_t>(n);
-      if (engine->stack_size < engine->MinStackSize()) engine->stack_size = engine->MinStackSize();
-    }
-    if (!opts->Get(context, String::NewFromUtf8Literal(isolate, "stackSize")).ToLocal(&v)) return;
-    if (!v->IsUndefined()) {
-      double n = v->IsNumber() ? v.As<v8::Number>()->Value() : -1;
-      // Smaller than V8's JavaScript stack area plus the native reserve, V8
-      // would run past the end of the stack before it throws RangeError.
-      if (!(n >= static_cast<double>(engine->MinStackSize()) && n <= 1024.0 * 1024 * 1024)) {
-        std::string msg = "stackSize must be a number of bytes from " + std::to_string(engine->MinStackSize()) +
-                          " (V8's --stack-size plus a native reserve) to 1073741824";
-        ThrowCoded(isolate, "ERR_OUT_OF_RANGE", msg.c_str(), true);
-        return;
-      }
-      engine->stack_size = static_cast<size_t>(n);
-    }
-  }
-  Local<Object> out = Object::New(isolate);
-  auto set = [&](const char* key, double value) {
-    out->Set(context, String::NewFromUtf8(isolate, key).ToLocalChecked(), v8::Number::New(isolate, value)).Check();
-  };
-  set("poolSize", static_cast<double>(engine->pool.limit()));
-  set("stackSize", static_cast<double>(engine->stack_size));
-  set("fibersCreated", engine->fibers_created);
-  set("pooled", static_cast<double>(engine->pool.pooled()));
-  set("suspended", static_cast<double>(engine->suspended));
-  set("minStackSize", static_cast<double>(engine->MinStackSize()));
-  info.GetReturnValue().Set(out);
+  StackSettings settings;
+  settings.pool_size = engine->pool.limit();
+  settings.stack_size = engine->stack_size;
+  settings.v8_stack_size = engine->v8_stack_size;
+  if (!ApplySettings(isolate, context, info[0], &settings)) return;
+  engine->pool.set_limit(settings.pool_size);
+  engine->stack_size = settings.stack_size;
+  engine->v8_stack_size = settings.v8_stack_size;
+  info.GetReturnValue().Set(DescribeSettings(isolate, context, settings, engine->fibers_created, engine->pool.pooled(), engine->suspended));
 }
 
 void OnEnvironmentExit(void* data) {

@@ -14,8 +14,6 @@ thread_local Engine* t_engine = nullptr;
 
 }  // namespace
 
-size_t Engine::MinStackSize() const { return v8_stack_size + kNativeReserve; }
-
 Engine* Engine::ForThisThread() {
   if (t_engine == nullptr) t_engine = new Engine();
   return t_engine;
@@ -172,7 +170,7 @@ void Fiber::RunBody() {
     v8::Isolate::Scope isolate_scope(isolate);
     // No SetStackLimit(): V8 gives this new "thread" the same JavaScript
     // stack area as any thread (--stack-size below the stack start it sees,
-    // ours). Engine::MinStackSize() keeps the stack larger than that. V8 14
+    // ours). settings.h keeps the stack larger than that. V8 14
     // also keeps the size of the last SetStackLimit() isolate-wide, which
     // would then disagree with every other context's stack.
     v8::HandleScope handle_scope(isolate);

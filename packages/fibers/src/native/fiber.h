@@ -22,11 +22,6 @@ struct Context {
 
 class Fiber;
 
-// Room a fiber's stack keeps beyond V8's JavaScript stack area: the frames
-// above the point where V8 takes its measure, and the C++ that runs once
-// JavaScript hits the limit (throwing RangeError, GC, runtime functions).
-constexpr size_t kNativeReserve = 320 * 1024;
-
 // One per OS thread that loaded the addon (the main thread, each worker).
 struct Engine {
   v8::Isolate* isolate = nullptr;
@@ -35,16 +30,13 @@ struct Engine {
   Fiber* current = nullptr;  // null while the thread's own stack runs
   StackPool pool;
   size_t stack_size = 2 * 1024 * 1024;
-  // V8's JavaScript stack area for each thread (--stack-size, in bytes); the
-  // TypeScript layer reports the flag's value at load.
-  size_t v8_stack_size = 984 * 1024;
+  size_t v8_stack_size = 984 * 1024;  // node's --stack-size, in bytes (settings.h)
   double fibers_created = 0;
   size_t suspended = 0;      // fibers whose stacks V8 still references
   bool shutting_down = false;
   v8::Global<v8::FunctionTemplate> fiber_template;
   v8::Global<v8::Function> probe;  // an empty JavaScript function (CarryTermination)
 
-  size_t MinStackSize() const;
   static Engine* ForThisThread();
 };
 

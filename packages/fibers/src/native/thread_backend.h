@@ -32,10 +32,6 @@ namespace threads {
 class ThreadFiber;
 struct ThreadEngine;
 
-// Room an OS thread's stack keeps beyond V8's JavaScript stack area (the
-// same reserve as the native backend's fiber stacks).
-constexpr size_t kNativeReserve = 320 * 1024;
-
 // An OS thread that runs fibers' bodies, one after another.
 class Runner {
  public:
@@ -91,7 +87,6 @@ struct ThreadEngine {
   v8::Global<v8::FunctionTemplate> fiber_template;
   v8::Global<v8::Function> probe;  // an empty JavaScript function (TerminateNow)
 
-  size_t MinStackSize() const { return v8_stack_size + kNativeReserve; }
 
   // The engine of the Node thread this code runs for: on the Node thread
   // itself or on one of its runners. Null where the backend never started.
