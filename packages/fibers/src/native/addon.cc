@@ -10,7 +10,7 @@
 #include <string>
 
 #include "backends.h"
-#include "fiber.h"  // ThrowCoded
+#include "misuse.h"
 
 namespace greenpatch {
 namespace {

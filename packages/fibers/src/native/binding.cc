@@ -10,6 +10,7 @@
 
 #include "backends.h"
 #include "fiber.h"
+#include "misuse.h"
 #include "settings.h"
 #include "termination.h"
 #include "v8_compat.h"

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "misuse.h"
 #include "stack_switch.h"
 #include "termination.h"
 
@@ -17,17 +18,6 @@ thread_local Engine* t_engine = nullptr;
 Engine* Engine::ForThisThread() {
   if (t_engine == nullptr) t_engine = new Engine();
   return t_engine;
-}
-
-void ThrowCoded(v8::Isolate* isolate, const char* code, const char* message, bool type_error) {
-  v8::Local<v8::Context> context = isolate->GetCurrentContext();
-  v8::Local<v8::String> text = v8::String::NewFromUtf8(isolate, message).ToLocalChecked();
-  v8::Local<v8::Value> error = type_error ? v8::Exception::TypeError(text) : v8::Exception::Error(text);
-  error.As<v8::Object>()
-      ->Set(context, v8::String::NewFromUtf8Literal(isolate, "code"),
-            v8::String::NewFromUtf8(isolate, code).ToLocalChecked())
-      .Check();
-  isolate->ThrowException(error);
 }
 
 Fiber::~Fiber() {
@@ -62,24 +52,9 @@ void Fiber::SwitchTo(Context* from, Context* to) {
 v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
                                         bool throwing, v8::Local<v8::Value> fn) {
   v8::Isolate* isolate = engine_->isolate;
-  if (state_ == State::kRunning) {
-    ThrowCoded(isolate, "ERR_FIBER_RUNNING", "This fiber is already running");
-    return {};
-  }
-  if (state_ == State::kNew || state_ == State::kDone) {
-    if (throwing) {
-      ThrowCoded(isolate, "ERR_FIBER_NOT_YIELDING",
-                 "throwInto() needs a fiber suspended in Fiber.yield(); this one has not started");
-      return {};
-    }
-    if (!fn->IsFunction()) {
-      ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "The fiber's function must be a function", true);
-      return {};
-    }
-    if (engine_->shutting_down) {
-      ThrowCoded(isolate, "ERR_FIBER_SHUTDOWN", "Fibers cannot start while the thread is exiting");
-      return {};
-    }
+  const bool starting = state_ == State::kNew || state_ == State::kDone;
+  if (!CheckResume(isolate, state_ == State::kRunning, starting, throwing, fn, engine_->shutting_down)) return {};
+  if (starting) {
     if (!engine_->pool.Acquire(engine_->stack_size, &stack_)) {
       std::string msg = std::string("Cannot allocate a fiber stack: ") + strerror(errno);
       ThrowCoded(isolate, "ERR_FIBER_STACK_ALLOCATION", msg.c_str());

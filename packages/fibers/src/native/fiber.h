@@ -83,7 +83,5 @@ class Fiber {
   Outcome outcome_ = Outcome::kValue;
 };
 
-// Throws an Error (or TypeError) with a `code` property into `isolate`.
-void ThrowCoded(v8::Isolate* isolate, const char* code, const char* message, bool type_error = false);
 
 }  // namespace greenpatch

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "fiber.h"  // ThrowCoded
+#include "misuse.h"
 
 namespace greenpatch {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "fiber.h"  // ThrowCoded
+#include "misuse.h"
 
 namespace greenpatch {
 namespace threads {
@@ -272,24 +272,9 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Resume(v8::Local<v8::Context> context, v8
     ThrowCoded(isolate, "ERR_FIBER_HOME_CALL", "Fibers cannot be switched inside a call run on the Node thread");
     return {};
   }
-  if (state_ == State::kRunning) {
-    ThrowCoded(isolate, "ERR_FIBER_RUNNING", "This fiber is already running");
-    return {};
-  }
-  if (state_ == State::kNew || state_ == State::kDone) {
-    if (throwing) {
-      ThrowCoded(isolate, "ERR_FIBER_NOT_YIELDING",
-                 "throwInto() needs a fiber suspended in Fiber.yield(); this one has not started");
-      return {};
-    }
-    if (!fn->IsFunction()) {
-      ThrowCoded(isolate, "ERR_INVALID_ARG_TYPE", "The fiber's function must be a function", true);
-      return {};
-    }
-    if (engine_->shutting_down) {
-      ThrowCoded(isolate, "ERR_FIBER_SHUTDOWN", "Fibers cannot start while the thread is exiting");
-      return {};
-    }
+  const bool starting = state_ == State::kNew || state_ == State::kDone;
+  if (!CheckResume(isolate, state_ == State::kRunning, starting, throwing, fn, engine_->shutting_down)) return {};
+  if (starting) {
     int error = 0;
     Runner* runner = engine_->AcquireRunner(&error);
     if (runner == nullptr) {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "backends.h"
-#include "fiber.h"  // ThrowCoded
+#include "misuse.h"
 #include "settings.h"
 #include "termination.h"
 #include "thread_backend.h"
