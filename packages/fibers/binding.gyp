@@ -7,6 +7,7 @@
         "src/native/binding.cc",
         "src/native/fiber.cc",
         "src/native/stack.cc",
+        "src/native/handoff.cc",
         "src/native/misuse.cc",
         "src/native/settings.cc",
         "src/native/stack_switch.cc",

@@ -6,7 +6,6 @@
 
 #include "misuse.h"
 #include "stack_switch.h"
-#include "termination.h"
 
 namespace greenpatch {
 namespace {
@@ -71,8 +70,7 @@ v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Loca
   } else {
     engine_->suspended--;
   }
-  transfer_.Reset(isolate, value);
-  outcome_ = throwing ? Outcome::kThrow : Outcome::kValue;
+  handoff_.Set(isolate, throwing ? Handoff::Outcome::kThrow : Handoff::Outcome::kValue, value);
 
   resumer_fiber_ = engine_->current;
   resumer_ = resumer_fiber_ ? &resumer_fiber_->ctx_ : &engine_->root;
@@ -87,7 +85,7 @@ v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Loca
   } else if (state_ == State::kSuspended) {
     engine_->suspended++;
   }
-  return Deliver();
+  return handoff_.Deliver(isolate, engine_->probe);
 }
 
 v8::MaybeLocal<v8::Value> Fiber::Suspend(Engine* engine, v8::Local<v8::Value> value) {
@@ -97,33 +95,12 @@ v8::MaybeLocal<v8::Value> Fiber::Suspend(Engine* engine, v8::Local<v8::Value> va
     ThrowCoded(isolate, "ERR_FIBER_YIELD_OUTSIDE", "Fiber.yield() called with no fiber running");
     return {};
   }
-  self->transfer_.Reset(isolate, value);
-  self->outcome_ = Outcome::kValue;
+  self->handoff_.Set(isolate, Handoff::Outcome::kValue, value);
   self->state_ = State::kSuspended;
   engine->current = self->resumer_fiber_;
   self->SwitchTo(&self->ctx_, self->resumer_);
   // Resumed: Resume() set state and current.
-  return self->Deliver();
-}
-
-v8::MaybeLocal<v8::Value> Fiber::Deliver() {
-  v8::Isolate* isolate = engine_->isolate;
-  v8::EscapableHandleScope scope(isolate);
-  v8::Local<v8::Value> value = transfer_.Get(isolate);
-  transfer_.Reset();
-  switch (outcome_) {
-    case Outcome::kValue:
-      return scope.Escape(value);
-    case Outcome::kThrow:
-      isolate->ThrowException(value);
-      return {};
-    case Outcome::kTerminated:
-      // Termination (worker.terminate(), process.exit() in a worker) was
-      // raised inside the fiber; carry it on into this context.
-      CarryTermination(isolate, engine_->probe);
-      return {};
-  }
-  return {};
+  return self->handoff_.Deliver(isolate, engine->probe);
 }
 
 void Fiber::Main(void* self_ptr) {
@@ -154,21 +131,7 @@ void Fiber::RunBody() {
     v8::Context::Scope context_scope(context);
     v8::Local<v8::Function> fn = start_fn_.Get(isolate);
     start_fn_.Reset();
-    v8::Local<v8::Value> arg = transfer_.Get(isolate);
-    transfer_.Reset();
-
-    v8::TryCatch try_catch(isolate);
-    v8::MaybeLocal<v8::Value> result = fn->Call(context, v8::Undefined(isolate), 1, &arg);
-    v8::Local<v8::Value> out;
-    if (result.ToLocal(&out)) {
-      transfer_.Reset(isolate, out);
-      outcome_ = Outcome::kValue;
-    } else if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
-      outcome_ = Outcome::kTerminated;
-    } else {
-      transfer_.Reset(isolate, try_catch.Exception());
-      outcome_ = Outcome::kThrow;
-    }
+    handoff_.CallEntry(isolate, context, fn);
   }
   // This fiber's V8 "thread" is over: drop its per-thread bookkeeping.
   isolate->DiscardThreadSpecificMetadata();

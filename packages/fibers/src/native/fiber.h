@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "handoff.h"
 #include "stack.h"
 #include "v8_slots.h"
 
@@ -43,7 +44,6 @@ struct Engine {
 class Fiber {
  public:
   enum class State { kNew, kRunning, kSuspended, kDone };
-  enum class Outcome { kValue, kThrow, kTerminated };
 
   explicit Fiber(Engine* engine) : engine_(engine) {}
   ~Fiber();
@@ -68,7 +68,6 @@ class Fiber {
   static void Main(void* self);
   void RunBody();
   void SwitchTo(Context* from, Context* to);
-  v8::MaybeLocal<v8::Value> Deliver();
 
   Engine* engine_;
   State state_ = State::kNew;
@@ -79,8 +78,7 @@ class Fiber {
   bool has_stack_ = false;
   v8::Global<v8::Function> start_fn_;
   v8::Global<v8::Context> start_context_;
-  v8::Global<v8::Value> transfer_;
-  Outcome outcome_ = Outcome::kValue;
+  Handoff handoff_;
 };
 
 

@@ -236,13 +236,7 @@ ThreadFiber::~ThreadFiber() {
 }
 
 void ThreadFiber::Enter(Outcome outcome, v8::Local<v8::Value> value) {
-  v8::Isolate* isolate = engine_->isolate;
-  if (value.IsEmpty()) {
-    transfer_.Reset();
-  } else {
-    transfer_.Reset(isolate, value);
-  }
-  outcome_ = outcome;
+  handoff_.Set(engine_->isolate, outcome, value);
   resumer_fiber_ = engine_->current;
   resumer_ = resumer_fiber_ ? &resumer_fiber_->runner_->baton : &engine_->home;
   state_ = State::kRunning;
@@ -291,7 +285,7 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Resume(v8::Local<v8::Context> context, v8
     engine_->suspended.erase(this);
   }
   Enter(throwing ? Outcome::kThrow : Outcome::kValue, value);
-  return Deliver();
+  return handoff_.Deliver(isolate, engine_->probe);
 }
 
 v8::MaybeLocal<v8::Value> ThreadFiber::Suspend(ThreadEngine* engine, v8::Local<v8::Value> value) {
@@ -310,47 +304,19 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Suspend(ThreadEngine* engine, v8::Local<v
     isolate->TerminateExecution();
     return {};
   }
-  self->transfer_.Reset(isolate, value);
-  self->outcome_ = Outcome::kValue;
+  self->handoff_.Set(isolate, Outcome::kValue, value);
   self->state_ = State::kSuspended;
   engine->current = self->resumer_fiber_;
   engine->HandOff(&self->runner_->baton, self->resumer_);
   // Resumed: Enter() set state and current.
-  return self->Deliver();
+  return self->handoff_.Deliver(isolate, engine->probe);
 }
 
 void ThreadFiber::Unwind() {
   if (state_ != State::kSuspended || engine_->current != nullptr) return;
   engine_->suspended.erase(this);
   Enter(Outcome::kExit, {});
-  transfer_.Reset();  // the body's outcome goes nowhere
-}
-
-v8::MaybeLocal<v8::Value> ThreadFiber::Deliver() {
-  v8::Isolate* isolate = engine_->isolate;
-  v8::EscapableHandleScope scope(isolate);
-  v8::Local<v8::Value> value = transfer_.Get(isolate);
-  transfer_.Reset();
-  switch (outcome_) {
-    case Outcome::kValue:
-      return scope.Escape(value);
-    case Outcome::kThrow:
-      isolate->ThrowException(value);
-      return {};
-    case Outcome::kTerminated:
-      // Termination (worker.terminate(), process.exit() in a worker) was
-      // raised inside the fiber; carry it on into this context.
-      engine_->TerminateNow();
-      return {};
-    case Outcome::kExit:
-      // The environment is going away: unwind this fiber's JavaScript
-      // (termination skips catch and finally). No JavaScript may be called
-      // now, so this is only requested; the fiber's code may still run up
-      // to its next call or loop iteration, or return.
-      isolate->TerminateExecution();
-      return {};
-  }
-  return {};
+  handoff_.Clear();  // the body's outcome goes nowhere
 }
 
 Baton* ThreadFiber::RunToEnd() {
@@ -376,21 +342,7 @@ void ThreadFiber::RunBody() {
   v8::Context::Scope context_scope(context);
   v8::Local<v8::Function> fn = start_fn_.Get(isolate);
   start_fn_.Reset();
-  v8::Local<v8::Value> arg = transfer_.IsEmpty() ? v8::Undefined(isolate).As<v8::Value>() : transfer_.Get(isolate);
-  transfer_.Reset();
-
-  v8::TryCatch try_catch(isolate);
-  v8::MaybeLocal<v8::Value> result = fn->Call(context, v8::Undefined(isolate), 1, &arg);
-  v8::Local<v8::Value> out;
-  if (result.ToLocal(&out)) {
-    transfer_.Reset(isolate, out);
-    outcome_ = Outcome::kValue;
-  } else if (try_catch.HasTerminated() || !try_catch.CanContinue()) {
-    outcome_ = Outcome::kTerminated;
-  } else {
-    transfer_.Reset(isolate, try_catch.Exception());
-    outcome_ = Outcome::kThrow;
-  }
+  handoff_.CallEntry(isolate, context, fn);
 }
 
 }  // namespace threads

@@ -20,6 +20,8 @@
 #include <pthread.h>
 #include <v8.h>
 
+#include "handoff.h"
+
 #include <cstddef>
 #include <unordered_set>
 #include <vector>
@@ -127,7 +129,7 @@ struct ThreadEngine {
 class ThreadFiber {
  public:
   enum class State { kNew, kRunning, kSuspended, kDone };
-  enum class Outcome { kValue, kThrow, kTerminated, kExit };
+  using Outcome = Handoff::Outcome;
 
   explicit ThreadFiber(ThreadEngine* engine) : engine_(engine) {}
   ~ThreadFiber();
@@ -155,17 +157,15 @@ class ThreadFiber {
  private:
   void RunBody();
   void Enter(Outcome outcome, v8::Local<v8::Value> value);
-  v8::MaybeLocal<v8::Value> Deliver();
 
   ThreadEngine* engine_;
   State state_ = State::kNew;
-  Outcome outcome_ = Outcome::kValue;
   Runner* runner_ = nullptr;
   ThreadFiber* resumer_fiber_ = nullptr;
   Baton* resumer_ = nullptr;
   v8::Global<v8::Function> start_fn_;
   v8::Global<v8::Context> start_context_;
-  v8::Global<v8::Value> transfer_;
+  Handoff handoff_;
 };
 
 }  // namespace threads
