@@ -3,23 +3,10 @@
 // and the ioredis client against a redis-server this test starts on a free
 // loopback port (skipped, with a note, when redis-server is not installed).
 import test from 'ava';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
-
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-function run(args, env = {}) {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd: fixtures, env: { ...process.env, ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
-    );
-  });
-}
+import { runFixture as run } from './helpers/run-fixture.mjs';
 
 test.beforeEach((t) => t.timeout(40_000));
 

@@ -3,21 +3,7 @@
 // GREENPATCH_PATCH, and programs that never block behaving exactly as without
 // the hook (stdout, stderr, exit code). Each case is a child process.
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-function run(args, env = {}) {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd: fixtures, env: { ...process.env, ...env }, timeout: 30_000 },
-      (error, stdout, stderr) => resolve({ code: error ? error.code : 0, signal: error?.signal ?? null, stdout, stderr }),
-    );
-  });
-}
+import { runFixture as run } from './helpers/run-fixture.mjs';
 
 test.beforeEach((t) => t.timeout(40_000));
 
