@@ -73,9 +73,15 @@ export class FiberResetError extends Error {
 interface FiberState {
   fn: (value?: unknown) => unknown;
   co: NativeCoroutine;
+  /** The Fiber this belongs to: an object inheriting from a fiber is not one. */
+  owner: Fiber;
 }
 
-const states = new WeakMap<Fiber, FiberState>();
+// Kept on the fiber under a private symbol rather than in a WeakMap: a
+// server's hub switches fibers at every blocking call, and a property load
+// beats a hash lookup among thousands of fibers.
+const kState = Symbol('greenpatch.fiberState');
+type WithState = { [kState]?: FiberState };
 let current: Fiber | undefined;
 
 // A suspended fiber whose Fiber object nobody can reach is unwound here, in
@@ -96,8 +102,8 @@ const unwinder = new FinalizationRegistry<NativeCoroutine>((co) => {
 });
 
 function stateOf(fiber: unknown): FiberState {
-  const state = states.get(fiber as Fiber);
-  if (state === undefined) {
+  const state = (fiber as WithState | null | undefined)?.[kState];
+  if (state === undefined || state.owner !== fiber) {
     throw codedError('ERR_INVALID_THIS', 'Receiver is not a Fiber', TypeError);
   }
   return state;
@@ -119,7 +125,7 @@ const FiberFunction = function Fiber(this: Fiber | undefined, fn: (value?: unkno
     throw codedError('ERR_INVALID_ARG_TYPE', 'The "fn" argument must be a function', TypeError);
   }
   const co = new binding.Coroutine();
-  states.set(this, { fn, co });
+  Object.defineProperty(this, kState, { value: { fn, co, owner: this } });
   unwinder.register(this, co);
   return this;
 } as unknown as FiberConstructor;

@@ -74,6 +74,12 @@ export abstract class Task {
   waker: WakerImpl<any> | undefined = undefined;
   /** @internal Undoes the registration of the blocking call in progress. */
   undo: (() => void) | void = undefined;
+  /**
+   * @internal For a {@link park}ed wait: undoes it, called with `undoArg`
+   * (a function of the waiter's, so that parking allocates nothing).
+   */
+  undoWith: ((arg: any) => void) | undefined = undefined;
+  /** @internal */ undoArg: unknown = undefined;
   /** @internal What the thread is blocked in (e.g. "sleep()"), for messages and debugging. */
   blockedOn: string | undefined = undefined;
   /**
@@ -137,6 +143,7 @@ export class WakerImpl<T> implements Waker<T> {
 let currentTask: Task | undefined;
 let queue: Task[] = [];
 let drainScheduled = false;
+const resolved = Promise.resolve();
 /**
  * @internal Arms `task`'s resumption in the async context of the caller.
  *
@@ -238,22 +245,7 @@ export function block<T>(what: string, register: Register<T>): T {
 
 /** @internal block() for a task already known to be current. */
 export function blockTask<T>(task: Task, register: Register<T>, what?: string): T {
-  const pending = task.pending;
-  if (pending !== undefined) {
-    task.pending = undefined;
-    throw pending.error;
-  }
-  if (executionAsyncId() !== task.entryAsyncId) {
-    // Node keeps one stack of async scopes per thread, not per fiber:
-    // suspending inside AsyncResource.runInAsyncScope() (or anything built
-    // on it) would leave that stack unbalanced on the hub, which Node
-    // treats as a fatal error.
-    throw codedError(
-      'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE',
-      `${what ?? 'block()'} cannot block inside AsyncResource.runInAsyncScope() (or a function bound with AsyncResource.bind()): ` +
-        'leave that scope first, or spawn a green thread for the blocking work',
-    );
-  }
+  checkCanBlock(task, what);
   const waker = new WakerImpl<T>(task);
   task.waker = waker;
   let cancel: (() => void) | void;
@@ -275,10 +267,67 @@ export function blockTask<T>(task: Task, register: Register<T>, what?: string): 
   }
   task.blockedOn = what;
   armResume(task);
+  return suspendTask(task) as T;
+}
+
+/**
+ * @internal A blocking call for the hot paths (socket reads and writes):
+ * parks the current task without allocating anything. The waiter keeps
+ * `task` and wakes it with {@link wakeParked} from an event-loop callback,
+ * which switches in at once; `undo(arg)` withdraws the wait when the task
+ * is interrupted first. Unlike block(), nothing is armed to resume the
+ * task in the context where it parked: a parked task resumes in the
+ * context of the callback that wakes it (its socket's), or, when
+ * interrupted, in that of the hub turn that delivers the interruption.
+ */
+export function park(task: Task, what: string, undo: (arg: any) => void, arg: unknown): unknown {
+  checkCanBlock(task, what);
+  task.state = TaskState.Blocked;
+  task.undoWith = undo;
+  task.undoArg = arg;
+  task.blockedOn = what;
+  return suspendTask(task);
+}
+
+/**
+ * @internal Wakes a task parked by {@link park}: the parked call returns
+ * `value` (or throws it when `throwing`). The waiter must call it at most
+ * once per park (it forgets the task when it does, and in its undo).
+ */
+export function wakeParked(task: Task, value: unknown, throwing: boolean): void {
+  if (task.state !== TaskState.Blocked) return;
+  task.undoWith = undefined;
+  task.undoArg = undefined;
+  readyNow(task, value, throwing);
+}
+
+function checkCanBlock(task: Task, what: string | undefined): void {
+  const pending = task.pending;
+  if (pending !== undefined) {
+    task.pending = undefined;
+    throw pending.error;
+  }
+  if (executionAsyncId() !== task.entryAsyncId) {
+    // Node keeps one stack of async scopes per thread, not per fiber:
+    // suspending inside AsyncResource.runInAsyncScope() (or anything built
+    // on it) would leave that stack unbalanced on the hub, which Node
+    // treats as a fatal error.
+    throw codedError(
+      'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE',
+      `${what ?? 'block()'} cannot block inside AsyncResource.runInAsyncScope() (or a function bound with AsyncResource.bind()): ` +
+        'leave that scope first, or spawn a green thread for the blocking work',
+    );
+  }
+}
+
+/** Suspends the task's fiber until switchIn(), then returns or throws what it was resumed with. */
+function suspendTask(task: Task): unknown {
   Fiber.yield();
   // Switched back in by the hub (switchIn), which set state and resume fields.
   task.waker = undefined;
   task.undo = undefined;
+  task.undoWith = undefined;
+  task.undoArg = undefined;
   task.blockedOn = undefined;
   const value = task.resumeValue;
   task.resumeValue = undefined;
@@ -286,7 +335,7 @@ export function blockTask<T>(task: Task, register: Register<T>, what?: string): 
     task.resumeThrows = false;
     throw value;
   }
-  return value as T;
+  return value;
 }
 
 /** @internal Marks a blocked task woken and queues its resumption. */
@@ -334,26 +383,60 @@ function drain(): void {
     if (task.state === TaskState.Ready || task.state === TaskState.New) {
       const kick = task.kick;
       task.kick = undefined;
-      // The thread runs from its promise reaction, right after this callback.
+      // The thread runs from its promise reaction, right after this callback
+      // (a parked one, with nothing armed, from a reaction armed here).
       if (kick !== undefined) kick();
+      else void resolved.then(() => resumeInContext(task));
     }
   }
 }
 
-function runTask(task: Task): void {
-  task.run();
+// Green threads run on reusable fibers: a fiber whose thread has finished
+// yields FINISHED and waits, idle, for the next thread to run. Starting a
+// thread on an idle fiber is one switch, where a new fiber costs a stack,
+// a native handle and a first entry into JavaScript. A thread may thus
+// share its Fiber object with earlier and later threads (never with one
+// running at the same time).
+const FINISHED: unique symbol = Symbol('greenpatch.threadFinished');
+const idleFibers: FiberObject[] = [];
+/** Idle fibers kept at most; more are ended, their stacks back to the engine's pool. */
+const IDLE_FIBERS_KEPT = 1024;
+
+/** The thread an idle or new fiber is to run next; handed over outside run()'s arguments, which the engine keeps alive until the fiber ends. */
+let handedTask: Task | undefined;
+
+function workerLoop(): void {
+  let task = handedTask;
+  while (task !== undefined) {
+    handedTask = undefined;
+    task.run();
+    // Hold nothing of a finished thread while idle.
+    task = undefined;
+    Fiber.yield(FINISHED);
+    task = handedTask;
+  }
 }
 
-function enter(task: Task): void {
-  // On the fiber's first switch-in this starts run(); afterwards it resumes
-  // the Fiber.yield() in blockTask(), which reads the resume fields.
-  (task.fiber as FiberObject).run();
+function releaseFiber(fiber: FiberObject): void {
+  if (idleFibers.length < IDLE_FIBERS_KEPT) {
+    idleFibers.push(fiber);
+    return;
+  }
+  try {
+    handedTask = undefined;
+    fiber.run(); // ends workerLoop
+  } catch (error) {
+    reportError(error, undefined);
+  }
 }
 
 /** @internal Switches from the hub into `task` until it blocks again or finishes. */
 export function switchIn(task: Task): void {
-  if (task.fiber === undefined) {
-    task.fiber = new Fiber(() => runTask(task));
+  let fiber = task.fiber;
+  if (fiber === undefined) {
+    fiber = idleFibers.pop() ?? new Fiber(workerLoop);
+    task.fiber = fiber;
+    handedTask = task;
   }
   task.kick = undefined;
   task.entryAsyncId = executionAsyncId();
@@ -362,8 +445,11 @@ export function switchIn(task: Task): void {
   currentTask = task;
   let failure: unknown;
   let failed = false;
+  let out: unknown;
   try {
-    enter(task);
+    // Starts the thread (workerLoop takes handedTask), or resumes the
+    // Fiber.yield() in suspendTask(), which reads the resume fields.
+    out = fiber.run();
   } catch (error) {
     // run() catches everything the thread's function throws; what gets
     // here is the engine's own (e.g. a reset) and ends the thread.
@@ -372,9 +458,10 @@ export function switchIn(task: Task): void {
   } finally {
     currentTask = saved;
   }
-  if (!task.fiber.started) {
+  if (out === FINISHED || !fiber.started) {
     task.state = TaskState.Done;
     task.fiber = undefined;
+    if (out === FINISHED) releaseFiber(fiber);
     task.exited(failed, failure);
   } else if (task.state === TaskState.Running) {
     // The fiber yielded without going through block() (a raw Fiber.yield()
@@ -403,9 +490,14 @@ export function interrupt(task: Task, error: unknown, source: unknown): void {
     case TaskState.Blocked: {
       const waker = task.waker;
       const cancel = task.undo;
+      const undoWith = task.undoWith;
+      const undoArg = task.undoArg;
       task.undo = undefined;
+      task.undoWith = undefined;
+      task.undoArg = undefined;
       if (waker !== undefined) waker.done = true;
       if (typeof cancel === 'function') safeCall(cancel);
+      if (undoWith !== undefined) safeCall(() => undoWith(undoArg));
       ready(task, error, true);
       return;
     }

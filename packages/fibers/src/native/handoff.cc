@@ -5,7 +5,8 @@
 namespace greenpatch {
 
 void Handoff::Set(v8::Isolate* isolate, Outcome outcome, v8::Local<v8::Value> value) {
-  if (value.IsEmpty()) {
+  // undefined, what most switches carry, needs no global handle.
+  if (value.IsEmpty() || value->IsUndefined()) {
     value_.Reset();
   } else {
     value_.Reset(isolate, value);

@@ -8,36 +8,9 @@ import type { Server, Socket, AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import { codedError, suspend } from './runtime.js';
+import { waiterOf } from './stream-waiter.js';
 
 type Chunk = Buffer | string;
-
-/** Listeners installed only for the duration of one wait. */
-function waitReadable(stream: Duplex, what: string): void {
-  suspend<void>(what, (k) => {
-    const done = (): void => {
-      stream.off('readable', done);
-      stream.off('close', done);
-      stream.off('error', failed);
-      k.resume();
-    };
-    const failed = (error: unknown): void => {
-      stream.off('readable', done);
-      stream.off('close', done);
-      stream.off('error', failed);
-      k.fail(error);
-    };
-    stream.on('readable', done);
-    stream.on('close', done);
-    stream.on('error', failed);
-    return () => {
-      stream.off('readable', done);
-      stream.off('close', done);
-      stream.off('error', failed);
-    };
-  });
-}
-
-const kQuiet = Symbol('greenpatch.quietErrors');
 
 /**
  * A socket used through the blocking methods (or made by connectSync or
@@ -46,12 +19,8 @@ const kQuiet = Symbol('greenpatch.quietErrors');
  * process as an unheard event would.
  */
 export function quietErrors(stream: Duplex): void {
-  const s = stream as Duplex & { [kQuiet]?: true };
-  if (s[kQuiet]) return;
-  s[kQuiet] = true;
-  stream.on('error', noop);
+  waiterOf(stream);
 }
-function noop(): void {}
 
 /** True when nothing more will ever be read from the stream. */
 function atEnd(stream: Duplex): boolean {
@@ -82,7 +51,7 @@ function emptyLike(stream: Duplex): Chunk {
  */
 export function recv(this: Duplex, max = Infinity): Chunk {
   if (!(max > 0)) throw codedError('ERR_OUT_OF_RANGE', `recv(max): max must be positive, got ${max}`);
-  quietErrors(this);
+  const waiter = waiterOf(this);
   for (;;) {
     throwIfErrored(this);
     if (this.readableLength > 0) {
@@ -98,7 +67,7 @@ export function recv(this: Duplex, max = Infinity): Chunk {
       this.read();
       return emptyLike(this);
     }
-    waitReadable(this, 'socket.recv()');
+    waiter.waitReadable('socket.recv()');
   }
 }
 
@@ -110,7 +79,7 @@ export function recv(this: Duplex, max = Infinity): Chunk {
 export function recvExactly(this: Duplex, n: number): Chunk {
   if (!Number.isInteger(n) || n < 0) throw codedError('ERR_OUT_OF_RANGE', `recvExactly(n): n must be a non-negative integer, got ${n}`);
   if (n === 0) return emptyLike(this);
-  quietErrors(this);
+  const waiter = waiterOf(this);
   for (;;) {
     throwIfErrored(this);
     if (this.readableLength >= n) {
@@ -126,7 +95,7 @@ export function recvExactly(this: Duplex, n: number): Chunk {
       error.partial = partial;
       throw error;
     }
-    waitReadable(this, 'socket.recvExactly()');
+    waiter.waitReadable('socket.recvExactly()');
   }
 }
 
@@ -136,7 +105,7 @@ export function recvExactly(this: Duplex, n: number): Chunk {
  * Returns the last, unterminated line as it is, then `null` at the end.
  */
 export function readLine(this: Duplex): string | null {
-  quietErrors(this);
+  const waiter = waiterOf(this);
   const parts: Buffer[] = [];
   let text = '';
   const decoding = this.readableEncoding !== null;
@@ -163,7 +132,7 @@ export function readLine(this: Duplex): string | null {
       }
       return null;
     }
-    waitReadable(this, 'socket.readLine()');
+    waiter.waitReadable('socket.readLine()');
   }
 }
 
@@ -172,45 +141,21 @@ export function readLine(this: Duplex): string | null {
  * the write's error). Returns at once when the write completed synchronously.
  */
 export function sendall(this: Duplex, data: Chunk | Uint8Array, encoding?: BufferEncoding): void {
-  quietErrors(this);
+  const waiter = waiterOf(this);
   throwIfErrored(this);
   if (this.writableEnded || this.destroyed) {
     throw codedError('ERR_STREAM_WRITE_AFTER_END', 'sendall() after the socket was ended or destroyed');
   }
-  let finished = false;
-  let failure: unknown = null;
-  let wake: ((error: unknown) => void) | undefined;
-  const written = (error?: Error | null): void => {
-    finished = true;
-    failure = error ?? null;
-    wake?.(failure);
-  };
-  if (encoding === undefined) this.write(data, written);
-  else this.write(data, encoding, written);
+  waiter.issued++;
+  if (encoding === undefined) this.write(data, waiter.onWritten);
+  else this.write(data, encoding, waiter.onWritten);
   throwIfErrored(this);
   // A write libuv completed synchronously leaves nothing buffered: the data
   // is in the kernel, which is all sendall promises. Its callback still comes
   // on the next tick; we need not wait for it.
-  if (this.writableLength === 0 && !finished) return;
-  if (!finished) {
-    suspend<void>('socket.sendall()', (k) => {
-      const onClose = (): void => {
-        if (!finished) k.fail(this.errored ?? codedError('ERR_STREAM_DESTROYED', 'The socket was destroyed before sendall() finished'));
-      };
-      wake = (error) => {
-        this.off('close', onClose);
-        if (error) k.fail(error);
-        else k.resume();
-      };
-      this.on('close', onClose);
-      return () => {
-        wake = undefined;
-        this.off('close', onClose);
-      };
-    });
-    return;
-  }
-  if (failure) throw failure;
+  if (this.writableLength === 0 && waiter.writeError === null) return;
+  if (waiter.written < waiter.issued) waiter.waitFlushed('socket.sendall()');
+  if (waiter.writeError !== null) throw waiter.writeError;
 }
 
 // ---- servers ----
