@@ -15,6 +15,7 @@ import {
   TimeoutError,
   setErrorHandler,
 } from 'greenpatch';
+import Fiber from '@greenpatch/fibers';
 import { green, delay, turns } from './helpers.mjs';
 
 test.beforeEach((t) => t.timeout(10_000));
@@ -434,4 +435,67 @@ test('suspended threads keep their locals intact through garbage collections', a
   }
   const results = await green(() => threads.map((th) => th.wait()));
   t.true(results.every((r) => r === true));
+});
+
+test.serial('finished threads hand their fibers on: one after another they reuse one, at once each has its own', async (t) => {
+  await green(() => {}); // warm: at least one idle fiber exists
+  const before = Fiber.fibersCreated;
+  for (let i = 0; i < 50; i++) {
+    const thread = spawn((n) => {
+      sleep(0);
+      return n * 2;
+    }, i);
+    t.is(await green(() => thread.wait()), i * 2);
+  }
+  // Each green() helper thread and each spawned thread ran on idle fibers.
+  t.true(Fiber.fibersCreated - before <= 2, `created ${Fiber.fibersCreated - before}`);
+  // Threads alive together never share a fiber.
+  const fibers = await green(() => {
+    const threads = Array.from({ length: 20 }, () =>
+      spawn(() => {
+        const mine = Fiber.current;
+        sleep(1);
+        return mine === Fiber.current ? mine : undefined;
+      }),
+    );
+    return threads.map((th) => th.wait());
+  });
+  t.is(new Set(fibers).size, 20);
+  t.false(fibers.includes(undefined));
+});
+
+test.serial('a killed thread leaves its fiber fit for the next one; 1,500 threads at once end cleanly and later ones reuse fibers', async (t) => {
+  const log = [];
+  const victim = spawn(() => {
+    try {
+      sleep(10_000);
+    } finally {
+      log.push('finally');
+    }
+  });
+  await turns(2);
+  victim.kill();
+  await green(() => victim.wait()).catch(() => {});
+  t.deepEqual(log, ['finally']);
+  t.is(await green(() => spawn(() => (sleep(0), 'next')).wait()), 'next');
+
+  const round = async () => {
+    const gate = { open: false };
+    const threads = Array.from({ length: 1500 }, (_, i) =>
+      spawn(() => {
+        while (!gate.open) sleep(1);
+        return i;
+      }),
+    );
+    await delay(20);
+    gate.open = true;
+    const values = await green(() => threads.map((th) => th.wait()));
+    t.is(values.reduce((a, b) => a + b, 0), (1499 * 1500) / 2);
+  };
+  await round();
+  const before = Fiber.fibersCreated;
+  await round();
+  // At most the idle fibers the hub keeps (1,024) are reused; the rest are new.
+  const created = Fiber.fibersCreated - before;
+  t.true(created <= 1500 - 1000, `created ${created}`);
 });

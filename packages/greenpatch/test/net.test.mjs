@@ -200,7 +200,9 @@ test('a Timeout interrupts recv; the socket stays usable', async (t) => {
     } finally {
       timeout.cancel();
     }
-    return [code, socket.recv().toString(), socket.listenerCount('readable')];
+    const late = socket.recv().toString();
+    sleep(0); // the reader's 'readable' listener goes once it has not read again for a turn
+    return [code, late, socket.listenerCount('readable')];
   });
   t.deepEqual(result, ['ERR_GREENPATCH_TIMEOUT', 'late', 0]);
   await close(server);
@@ -221,6 +223,80 @@ test('green reads leave the stream to ordinary readers afterwards', async (t) =>
   socket.on('data', (d) => (text += d));
   await once(socket, 'end');
   t.is(text, 'second part');
+  await close(server);
+});
+
+test('a second green thread reading a stream another one waits on gets ERR_GREENPATCH_STREAM_BUSY', async (t) => {
+  const server = await plainServer((s) => setTimeout(() => s.end('data'), 50));
+  const { port } = server.address();
+  const socket = await green(() => gnet.connectSync(port, '127.0.0.1'));
+  const first = spawn(() => socket.recv().toString());
+  const second = spawn(() => {
+    sleep(5); // first is blocked in recv by now
+    try {
+      socket.recv();
+      return 'read';
+    } catch (error) {
+      return error.code;
+    }
+  });
+  const results = await green(() => [first.wait(), second.wait()]);
+  t.deepEqual(results, ['data', 'ERR_GREENPATCH_STREAM_BUSY']);
+  socket.destroy();
+  await close(server);
+});
+
+test('sendall fails with the connection error when the peer goes away mid-write', async (t) => {
+  const server = await plainServer((s) => {
+    let got = 0;
+    s.on('data', (d) => {
+      got += d.length;
+      if (got >= 3 * 1024 * 1024) s.destroy(); // gone while the client still sends
+    });
+  });
+  const { port } = server.address();
+  const result = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    const big = Buffer.alloc(1024 * 1024, 'y');
+    let error;
+    try {
+      for (let i = 0; i < 64; i++) socket.sendall(big);
+    } catch (e) {
+      error = e;
+    }
+    return error?.code;
+  });
+  t.true(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED'].includes(result), String(result));
+  await close(server);
+});
+
+test('a recv loop keeps one readable listener while it reads, none once it has stopped', async (t) => {
+  const server = await plainServer((s) => {
+    let n = 0;
+    const tick = setInterval(() => {
+      s.write(`m${n}`);
+      if (++n === 20) {
+        clearInterval(tick);
+        s.end();
+      }
+    }, 2);
+  });
+  const { port } = server.address();
+  const result = await green(() => {
+    const socket = gnet.connectSync(port, '127.0.0.1');
+    let text = '';
+    let most = 0;
+    for (;;) {
+      const chunk = socket.recv();
+      most = Math.max(most, socket.listenerCount('readable'));
+      if (chunk.length === 0) break;
+      text += chunk;
+    }
+    sleep(0);
+    return [text.length, most, socket.listenerCount('readable')];
+  });
+  t.is(result[0], 'm0m1m2m3m4m5m6m7m8m9'.length + 10 * 3);
+  t.deepEqual(result.slice(1), [1, 0]);
   await close(server);
 });
 
