@@ -86,3 +86,39 @@ test('an async function started in a fiber finishes after the fiber yields', asy
   t.is(await pending, 'in async');
   fiber.reset();
 });
+
+// Node 24+ keeps AsyncLocalStorage in V8's continuation-preserved embedder
+// data, which the engine carries with each fiber; Node 20/22 keep it in
+// async_hooks state, which follows the resumer (greenpatch's hub arms a
+// promise reaction there instead).
+const carried = !('_enable' in AsyncLocalStorage.prototype);
+
+test(`a fiber resumed from another context ${carried ? 'keeps its own store' : "sees its resumer's store"}; the resumer keeps its own`, (t) => {
+  const als = new AsyncLocalStorage();
+  const fiber = Fiber(() => {
+    const seen = [];
+    als.run('fiber', () => {
+      seen.push(als.getStore());
+      Fiber.yield();
+      seen.push(als.getStore());
+      Fiber.yield();
+      seen.push(als.getStore());
+    });
+    return seen;
+  });
+  als.run('first resumer', () => fiber.run());
+  t.is(als.getStore(), undefined);
+  als.run('second resumer', () => {
+    fiber.run();
+    t.is(als.getStore(), 'second resumer');
+  });
+  const seen = fiber.run();
+  if (carried) {
+    t.deepEqual(seen, ['fiber', 'fiber', 'fiber']);
+    t.is(als.getStore(), undefined);
+  } else {
+    // The store lives on the async resource the fiber shares with whoever
+    // resumes it; its run() leaving puts back what it found on entry.
+    t.deepEqual(seen, ['fiber', 'second resumer', undefined]);
+  }
+});

@@ -4,10 +4,12 @@
 // an event-loop callback, makes the hub switch back into it. Wakeups never
 // switch from one green thread's stack into another: they go through the
 // hub's run queue, drained on a setImmediate turn, which resumes each thread
-// from a promise reaction armed where it blocked (so that it runs in its own
-// async context); promise reactions and timers that belong to the blocking
-// call itself switch in straight from that callback on the hub.
-import { executionAsyncId } from 'node:async_hooks';
+// from a promise reaction; promise reactions, timers and socket events that
+// belong to the blocking call itself switch in straight from that callback
+// on the hub. Either way a thread resumes in its own async context: the
+// engine carries it (Node 24+), or the reaction was armed where the thread
+// blocked (Node 20/22, see contextNeedsArming).
+import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { codedError } from './errors';
 
@@ -140,6 +142,17 @@ export class WakerImpl<T> implements Waker<T> {
   }
 }
 
+/**
+ * @internal True where AsyncLocalStorage keeps its context in async_hooks
+ * state (Node 20 and 22 by default; the class then has `_enable`), which a
+ * switch does not carry: there a blocked thread must resume from a promise
+ * reaction armed where it blocked (armResume). Elsewhere (Node 24+) the
+ * context is V8's continuation-preserved embedder data, which the engine
+ * carries with each fiber across its switches, so that a thread resumes in
+ * its own context whoever wakes it.
+ */
+export const contextNeedsArming = '_enable' in AsyncLocalStorage.prototype;
+
 let currentTask: Task | undefined;
 let queue: Task[] = [];
 let drainScheduled = false;
@@ -266,19 +279,17 @@ export function blockTask<T>(task: Task, register: Register<T>, what?: string): 
     task.undo = cancel;
   }
   task.blockedOn = what;
-  armResume(task);
+  if (contextNeedsArming) armResume(task);
   return suspendTask(task) as T;
 }
 
 /**
  * @internal A blocking call for the hot paths (socket reads and writes):
- * parks the current task without allocating anything. The waiter keeps
- * `task` and wakes it with {@link wakeParked} from an event-loop callback,
- * which switches in at once; `undo(arg)` withdraws the wait when the task
- * is interrupted first. Unlike block(), nothing is armed to resume the
- * task in the context where it parked: a parked task resumes in the
- * context of the callback that wakes it (its socket's), or, when
- * interrupted, in that of the hub turn that delivers the interruption.
+ * parks the current task without allocating anything where the engine
+ * carries async context (Node 24+; on Node 20/22 the resumption is armed
+ * as for block()). The waiter keeps `task` and wakes it with
+ * {@link wakeParked} from an event-loop callback, which switches in at
+ * once; `undo(arg)` withdraws the wait when the task is interrupted first.
  */
 export function park(task: Task, what: string, undo: (arg: any) => void, arg: unknown): unknown {
   checkCanBlock(task, what);
@@ -286,6 +297,7 @@ export function park(task: Task, what: string, undo: (arg: any) => void, arg: un
   task.undoWith = undo;
   task.undoArg = arg;
   task.blockedOn = what;
+  if (contextNeedsArming) armResume(task);
   return suspendTask(task);
 }
 
@@ -298,7 +310,18 @@ export function wakeParked(task: Task, value: unknown, throwing: boolean): void 
   if (task.state !== TaskState.Blocked) return;
   task.undoWith = undefined;
   task.undoArg = undefined;
-  readyNow(task, value, throwing);
+  const kick = task.kick;
+  if (kick === undefined) {
+    readyNow(task, value, throwing);
+    return;
+  }
+  // Its context is in async_hooks state: it resumes from the reaction armed
+  // where it parked, right after the waking callback.
+  task.kick = undefined;
+  task.resumeValue = value;
+  task.resumeThrows = throwing;
+  task.state = TaskState.Ready;
+  kick();
 }
 
 function checkCanBlock(task: Task, what: string | undefined): void {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "async_context.h"
 #include "misuse.h"
 #include "stack_switch.h"
 
@@ -32,6 +33,7 @@ void Fiber::SwitchTo(Context* from, Context* to) {
   // refuse to dispose of the isolate at exit), and each re-entry makes V8
   // record this context's own stack start for the heap's conservative stack
   // scan, and its thread id as the isolate's current one.
+  AsyncContextHold async_context(isolate);
   int depth = 0;
   while (v8::Isolate::TryGetCurrent() == isolate) {
     isolate->Exit();
@@ -46,6 +48,7 @@ void Fiber::SwitchTo(Context* from, Context* to) {
     // the isolate and V8 restores this context's thread state.
   }
   while (depth-- > 0) isolate->Enter();
+  async_context.Restore();
 }
 
 v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "async_context.h"
 #include "misuse.h"
 
 namespace greenpatch {
@@ -175,6 +176,7 @@ void ThreadEngine::HandOff(Baton* mine, Baton* next) {
   // Leave the isolate completely, as the native backend does, so that a
   // parked thread keeps no entry on the isolate's entry stack; enter it again
   // once resumed.
+  AsyncContextHold async_context(isolate);
   int depth = 0;
   while (v8::Isolate::TryGetCurrent() == isolate) {
     isolate->Exit();
@@ -187,6 +189,7 @@ void ThreadEngine::HandOff(Baton* mine, Baton* next) {
     // ~Unlocker takes the isolate back; V8 restores this thread's state.
   }
   while (depth-- > 0) isolate->Enter();
+  async_context.Restore();
 }
 
 v8::MaybeLocal<v8::Value> ThreadEngine::CallOnHome(v8::Local<v8::Context> context, v8::Local<v8::Function> fn) {
