@@ -12,6 +12,7 @@
 import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { codedError } from './errors';
+import { TurnBatch } from './turn-batch';
 
 type FiberObject = InstanceType<typeof Fiber>;
 
@@ -154,8 +155,6 @@ export class WakerImpl<T> implements Waker<T> {
 export const contextNeedsArming = '_enable' in AsyncLocalStorage.prototype;
 
 let currentTask: Task | undefined;
-let queue: Task[] = [];
-let drainScheduled = false;
 const resolved = Promise.resolve();
 /**
  * @internal Arms `task`'s resumption in the async context of the caller.
@@ -385,33 +384,22 @@ function readyNow(task: Task, value: unknown, throwing: boolean): void {
   }
 }
 
+// The run queue. Only what was queued before a turn runs in it: sleep(0)
+// loops therefore never starve the event loop.
+const runQueue = new TurnBatch<Task>((task) => {
+  if (task.state !== TaskState.Ready && task.state !== TaskState.New) return;
+  const kick = task.kick;
+  task.kick = undefined;
+  // The thread runs from its promise reaction, right after this callback:
+  // the one armed where it blocked, or (where nothing was armed: the engine
+  // carries its context) one armed here.
+  if (kick !== undefined) kick();
+  else void resolved.then(() => resumeInContext(task));
+});
+
 /** @internal Queues a task (a new one to start, or a ready one to resume) on the hub. */
 export function enqueue(task: Task): void {
-  queue.push(task);
-  if (!drainScheduled) {
-    drainScheduled = true;
-    setImmediate(drain);
-  }
-}
-
-function drain(): void {
-  drainScheduled = false;
-  // Only what was queued before this turn runs now: what the threads queue
-  // while running waits for the next turn, after the event loop has polled
-  // for I/O and run timers. sleep(0) loops therefore never starve the loop.
-  const batch = queue;
-  queue = [];
-  for (let i = 0; i < batch.length; i++) {
-    const task = batch[i];
-    if (task.state === TaskState.Ready || task.state === TaskState.New) {
-      const kick = task.kick;
-      task.kick = undefined;
-      // The thread runs from its promise reaction, right after this callback
-      // (a parked one, with nothing armed, from a reaction armed here).
-      if (kick !== undefined) kick();
-      else void resolved.then(() => resumeInContext(task));
-    }
-  }
+  runQueue.add(task);
 }
 
 // Green threads run on reusable fibers: a fiber whose thread has finished

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 
 import { park, requireTask, wakeParked, type Task } from '../hub.js';
 import { codedError } from './runtime.js';
+import { TurnBatch } from '../turn-batch.js';
 
 const kWaiter = Symbol('greenpatch.streamWaiter');
 
@@ -35,7 +36,7 @@ export class StreamWaiter {
     this.reader = undefined;
     if (!this.releaseQueued) {
       this.releaseQueued = true;
-      queueRelease(this);
+      releasing.add(this);
     }
     wakeParked(task, undefined, false);
   };
@@ -109,23 +110,7 @@ function withdrawReader(waiter: StreamWaiter): void {
 
 // Waiters whose reader was woken: on the next hub turn, those whose thread
 // has not waited again give up their 'readable' listener.
-let releasing: StreamWaiter[] = [];
-let releaseScheduled = false;
-
-function queueRelease(waiter: StreamWaiter): void {
-  releasing.push(waiter);
-  if (!releaseScheduled) {
-    releaseScheduled = true;
-    setImmediate(releaseAll);
-  }
-}
-
-function releaseAll(): void {
-  releaseScheduled = false;
-  const batch = releasing;
-  releasing = [];
-  for (let i = 0; i < batch.length; i++) batch[i].release();
-}
+const releasing = new TurnBatch<StreamWaiter>((waiter) => waiter.release());
 
 function withdrawWriter(waiter: StreamWaiter): void {
   waiter.writer = undefined;
