@@ -307,8 +307,6 @@ export function park(task: Task, what: string, undo: (arg: any) => void, arg: un
  */
 export function wakeParked(task: Task, value: unknown, throwing: boolean): void {
   if (task.state !== TaskState.Blocked) return;
-  task.undoWith = undefined;
-  task.undoArg = undefined;
   const kick = task.kick;
   if (kick === undefined) {
     readyNow(task, value, throwing);
