@@ -8,9 +8,10 @@
 // belong to the blocking call itself switch in straight from that callback
 // on the hub. Either way a thread resumes in its own async context: the
 // engine carries it (Node 24+), or the reaction was armed where the thread
-// blocked (Node 20/22, see contextNeedsArming).
-import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
+// blocked (Node 20/22 once an async hook is enabled, see context-arming.ts).
+import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
+import { contextNeedsArming } from './context-arming';
 import { codedError } from './errors';
 import { TurnBatch } from './turn-batch';
 
@@ -143,17 +144,6 @@ export class WakerImpl<T> implements Waker<T> {
   }
 }
 
-/**
- * @internal True where AsyncLocalStorage keeps its context in async_hooks
- * state (Node 20 and 22 by default; the class then has `_enable`), which a
- * switch does not carry: there a blocked thread must resume from a promise
- * reaction armed where it blocked (armResume). Elsewhere (Node 24+) the
- * context is V8's continuation-preserved embedder data, which the engine
- * carries with each fiber across its switches, so that a thread resumes in
- * its own context whoever wakes it.
- */
-export const contextNeedsArming = '_enable' in AsyncLocalStorage.prototype;
-
 let currentTask: Task | undefined;
 const resolved = Promise.resolve();
 /**
@@ -278,7 +268,7 @@ export function blockTask<T>(task: Task, register: Register<T>, what?: string): 
     task.undo = cancel;
   }
   task.blockedOn = what;
-  if (contextNeedsArming) armResume(task);
+  if (contextNeedsArming()) armResume(task);
   return suspendTask(task) as T;
 }
 
@@ -296,7 +286,7 @@ export function park(task: Task, what: string, undo: (arg: any) => void, arg: un
   task.undoWith = undo;
   task.undoArg = arg;
   task.blockedOn = what;
-  if (contextNeedsArming) armResume(task);
+  if (contextNeedsArming()) armResume(task);
   return suspendTask(task);
 }
 
@@ -401,12 +391,18 @@ export function enqueue(task: Task): void {
 }
 
 // Green threads run on reusable fibers: a fiber whose thread has finished
-// yields FINISHED and waits, idle, for the next thread to run. Starting a
+// says so and yields, waiting idle for the next thread to run. Starting a
 // thread on an idle fiber is one switch, where a new fiber costs a stack,
 // a native handle and a first entry into JavaScript. A thread may thus
 // share its Fiber object with earlier and later threads (never with one
 // running at the same time).
-const FINISHED: unique symbol = Symbol('greenpatch.threadFinished');
+/**
+ * Set by a fiber whose thread has just finished, right before it yields;
+ * read and cleared by the switchIn() that resumed it. A flag rather than a
+ * value yielded: the engine hands a yielded object over through a global
+ * handle, which a flag spares on every thread's end.
+ */
+let threadFinished = false;
 const idleFibers: FiberObject[] = [];
 /** Idle fibers kept at most; more are ended, their stacks back to the engine's pool. */
 const IDLE_FIBERS_KEPT = 1024;
@@ -421,7 +417,8 @@ function workerLoop(): void {
     task.run();
     // Hold nothing of a finished thread while idle.
     task = undefined;
-    Fiber.yield(FINISHED);
+    threadFinished = true;
+    Fiber.yield();
     task = handedTask;
   }
 }
@@ -454,11 +451,13 @@ export function switchIn(task: Task): void {
   currentTask = task;
   let failure: unknown;
   let failed = false;
-  let out: unknown;
+  let finished = false;
   try {
     // Starts the thread (workerLoop takes handedTask), or resumes the
     // Fiber.yield() in suspendTask(), which reads the resume fields.
-    out = fiber.run();
+    fiber.run();
+    finished = threadFinished;
+    threadFinished = false;
   } catch (error) {
     // run() catches everything the thread's function throws; what gets
     // here is the engine's own (e.g. a reset) and ends the thread.
@@ -467,10 +466,10 @@ export function switchIn(task: Task): void {
   } finally {
     currentTask = saved;
   }
-  if (out === FINISHED || !fiber.started) {
+  if (finished || !fiber.started) {
     task.state = TaskState.Done;
     task.fiber = undefined;
-    if (out === FINISHED) releaseFiber(fiber);
+    if (finished) releaseFiber(fiber);
     task.exited(failed, failure);
   } else if (task.state === TaskState.Running) {
     // The fiber yielded without going through block() (a raw Fiber.yield()

@@ -1,8 +1,11 @@
 // greenpatch/green/net: connectSync, the blocking socket and server methods,
 // green 'connection' listeners, and the eventlet helpers, on loopback.
 import test from 'ava';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import net from 'node:net';
 import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { connect, getCurrent, listen, serve, setErrorHandler, sleep, spawn, StopServe, Timeout } from 'greenpatch';
 import * as gnet from 'greenpatch/green/net';
 import { close, deadPort, green, plainServer } from './helpers/green.mjs';
@@ -655,4 +658,52 @@ test('a thread keeps its AsyncLocalStorage store across recv and sendall on a so
   t.is(als.getStore(), undefined);
   socket.destroy();
   await close(server);
+});
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+test('an AsyncLocalStorage in use before greenpatch loads: a thread still keeps its store across socket waits', (t) => {
+  const script = `
+    const { AsyncLocalStorage } = require('node:async_hooks');
+    const als = new AsyncLocalStorage();
+    als.enterWith('main');
+    const { spawn } = require('greenpatch');
+    const net = require('greenpatch/green/net');
+    const server = net.createServer((s) => s.on('data', (d) => setTimeout(() => s.write(d), 5)));
+    server.listen(0, '127.0.0.1', () => {
+      const socket = als.run('outside', () => net.connect(server.address().port, '127.0.0.1'));
+      socket.once('connect', () => {
+        spawn(() => als.run('thread', () => {
+          const seen = [];
+          for (const word of ['one', 'two']) {
+            socket.sendall(word);
+            seen.push(socket.recvExactly(word.length) + ':' + als.getStore());
+          }
+          console.log(seen.join(' '));
+          socket.destroy();
+          server.close();
+        }));
+      });
+    });
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: packageDir });
+  t.is(r.stderr, '');
+  t.is(r.stdout, 'one:thread two:thread\n');
+});
+
+test('where AsyncLocalStorage lives in async_hooks state, waits arm their resumption once a hook has been enabled, not before', (t) => {
+  const script = `
+    const { AsyncLocalStorage, createHook } = require('node:async_hooks');
+    const { contextNeedsArming } = require('./dist/context-arming.js');
+    const seen = [contextNeedsArming()];
+    createHook({}).disable();
+    seen.push(contextNeedsArming());
+    new AsyncLocalStorage().run(1, () => {});
+    seen.push(contextNeedsArming());
+    console.log(seen.join(' '));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: packageDir });
+  t.is(r.stderr, '');
+  const inAsyncHooks = '_enable' in AsyncLocalStorage.prototype;
+  t.is(r.stdout, inAsyncHooks ? 'false false true\n' : 'false false false\n');
 });
