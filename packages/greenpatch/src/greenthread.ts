@@ -57,8 +57,10 @@ function removeFrom<T>(list: T[] | undefined, item: T): void {
  * @typeParam T - what the function returns.
  */
 export class GreenThread<T = unknown> extends Task {
-  /** A name for messages and debugging; `GreenThread-<n>` unless changed. Writable. */
-  name: string;
+  /** Its number, which the default name carries. */
+  private readonly serial: number;
+  /** A name given to it; the default is made only when asked for. */
+  private givenName: string | undefined = undefined;
   private fn: ((...args: any[]) => T) | undefined;
   private args: unknown[] | undefined;
   private result: T | undefined = undefined;
@@ -82,7 +84,16 @@ export class GreenThread<T = unknown> extends Task {
     this.fn = fn;
     this.args = args;
     this.detached = detached;
-    this.name = `GreenThread-${++threadCount}`;
+    this.serial = ++threadCount;
+  }
+
+  /** A name for messages and debugging; `GreenThread-<n>` unless changed. Writable. */
+  get name(): string {
+    return this.givenName ?? `GreenThread-${this.serial}`;
+  }
+
+  set name(value: string) {
+    this.givenName = value;
   }
 
   /** @internal The body, on the thread's own fiber. */
@@ -93,7 +104,10 @@ export class GreenThread<T = unknown> extends Task {
     this.fn = undefined;
     this.args = undefined;
     try {
-      this.result = fn(...args);
+      // Most threads take no argument or one (a listener's call): spare the spread.
+      if (args.length === 0) this.result = fn();
+      else if (args.length === 1) this.result = fn(args[0]);
+      else this.result = fn(...args);
     } catch (error) {
       // A reset of the fiber (its object was collected) must unwind it.
       if (error instanceof Fiber.ResetError) throw error;

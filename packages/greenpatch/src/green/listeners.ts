@@ -42,17 +42,21 @@ type Emit = (this: any, type: any, ...args: any[]) => boolean;
  * every other event to `fallback(emitter)` (the emit it replaces).
  */
 export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitter: any) => Emit): Emit {
-  return function emit(this: any, type: string | symbol, ...args: any[]): boolean {
-    if (!types.has(type)) return Reflect.apply(fallback(this), this, [type, ...args]);
+  // `arguments` rather than rest parameters: every other event of the
+  // server goes through here too, and is passed on without a copy.
+  return function emit(this: any, type: string | symbol): boolean {
+    if (!types.has(type)) return Reflect.apply(fallback(this), this, arguments);
     // rawListeners is a copy (listeners added or removed meanwhile take
     // effect from the next emit, as in EventEmitter) and keeps `once`
     // wrappers, which remove themselves when called.
     const listeners = this.rawListeners(type) as Function[];
-    if (listeners.length === 0) return Reflect.apply(fallback(this), this, [type, ...args]);
+    if (listeners.length === 0) return Reflect.apply(fallback(this), this, arguments);
+    const args = new Array<unknown>(arguments.length - 1);
+    for (let i = 1; i < arguments.length; i++) args[i - 1] = arguments[i];
     for (const listener of listeners) {
       if (isPlain(listener)) Reflect.apply(listener, this, args);
       else runGreen(listener, this, args);
     }
     return true;
-  };
+  } as Emit;
 }

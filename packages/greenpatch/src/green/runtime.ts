@@ -52,28 +52,37 @@ export function suspend<T>(what: string, register: (k: Continuation<T>) => (() =
  * thread and goes to the hub's error handler, as for any spawned thread.
  */
 export function runGreen(listener: Function, thisArg: unknown, args: unknown[]): void {
-  let started = false;
-  let returned = false;
-  let threwEarly = false;
-  let early: unknown;
-  const thread = new GreenThread<void>(
-    () => {
-      started = true;
-      try {
-        Reflect.apply(listener, thisArg, args);
-      } catch (error) {
-        if (returned) throw error;
-        threwEarly = true;
-        early = error;
-      }
-    },
-    [],
-    true,
-  );
+  const call = new ListenerCall(listener, thisArg, args);
+  const thread = new GreenThread<void>(callListener, [call], true);
   // Switched in right here, so the listener starts in the emitter's async
   // context, as EventEmitter calls it.
   switchIn(thread);
-  returned = true;
-  if (threwEarly) throw early;
-  if (!started) throw codedError('ERR_GREENPATCH_INTERNAL', 'A listener green thread did not start');
+  call.returned = true;
+  if (call.threwEarly) throw call.early;
+  if (!call.started) throw codedError('ERR_GREENPATCH_INTERNAL', 'A listener green thread did not start');
+}
+
+/** One listener call run by runGreen, and how far it got. A class, not a closure per call: servers make one per event. */
+class ListenerCall {
+  started = false;
+  /** runGreen has returned: what the listener throws from now on ends its thread instead. */
+  returned = false;
+  threwEarly = false;
+  early: unknown = undefined;
+  constructor(
+    readonly listener: Function,
+    readonly thisArg: unknown,
+    readonly args: unknown[],
+  ) {}
+}
+
+function callListener(call: ListenerCall): void {
+  call.started = true;
+  try {
+    Reflect.apply(call.listener, call.thisArg, call.args);
+  } catch (error) {
+    if (call.returned) throw error;
+    call.threwEarly = true;
+    call.early = error;
+  }
 }
