@@ -15,6 +15,7 @@ import {
   Task,
   TaskState,
   TIMED_OUT,
+  yieldTurn,
   type Waker,
   type WakerImpl,
 } from './hub';
@@ -373,9 +374,7 @@ export function spawnAfter<A extends unknown[], T>(ms: number, fn: (...args: A) 
 export function sleep(ms = 0): void {
   checkMs('ms', ms);
   if (ms === 0) {
-    block<void>('sleep()', (wake) => {
-      wake.resume();
-    });
+    yieldTurn(requireTask('sleep()'), 'sleep()');
     return;
   }
   block<void>('sleep()', (wake) =>

@@ -311,6 +311,23 @@ export function wakeParked(task: Task, value: unknown, throwing: boolean): void 
   kick();
 }
 
+/**
+ * @internal Suspends the current task until the hub's next turn, as a wait
+ * that is already over (sleep(0)): it goes to the back of the run queue
+ * without a waker, so nothing interrupts it; a kill() or Timeout meanwhile is
+ * delivered at its next blocking call.
+ */
+export function yieldTurn(task: Task, what: string): void {
+  checkCanBlock(task, what);
+  task.blockedOn = what;
+  task.resumeValue = undefined;
+  task.resumeThrows = false;
+  task.state = TaskState.Ready;
+  if (contextNeedsArming()) armResume(task);
+  enqueue(task);
+  suspendTask(task);
+}
+
 function checkCanBlock(task: Task, what: string | undefined): void {
   const pending = task.pending;
   if (pending !== undefined) {
@@ -361,7 +378,9 @@ function readyNow(task: Task, value: unknown, throwing: boolean): void {
   task.resumeValue = value;
   task.resumeThrows = throwing;
   task.state = TaskState.Ready;
-  if (Fiber.current === undefined && task.fiber !== undefined && task.fiber.started) {
+  // A task with a fiber that is not running has a started one: switchIn()
+  // forgets the fiber of a thread that ends or never started.
+  if (Fiber.current === undefined && task.fiber !== undefined) {
     try {
       switchIn(task);
     } catch (error) {
@@ -373,17 +392,31 @@ function readyNow(task: Task, value: unknown, throwing: boolean): void {
 }
 
 // The run queue. Only what was queued before a turn runs in it: sleep(0)
-// loops therefore never starve the event loop.
-const runQueue = new TurnBatch<Task>((task) => {
-  if (task.state !== TaskState.Ready && task.state !== TaskState.New) return;
-  const kick = task.kick;
-  task.kick = undefined;
-  // The thread runs from its promise reaction, right after this callback:
-  // the one armed where it blocked, or (where nothing was armed: the engine
-  // carries its context) one armed here.
-  if (kick !== undefined) kick();
-  else void resolved.then(() => resumeInContext(task));
-});
+// loops therefore never starve the event loop. A thread whose resumption
+// was armed (a new thread, or one that blocked where async context must be
+// carried by a reaction) runs from that promise reaction, right after this
+// turn's callback; one with nothing armed is switched in from the callback
+// itself, unless a thread ahead of it in this batch went to a reaction: then
+// it follows through a reaction of its own, so the batch runs in order.
+let batchViaReactions = false;
+const runQueue = new TurnBatch<Task>(
+  (task) => {
+    if (task.state !== TaskState.Ready && task.state !== TaskState.New) return;
+    const kick = task.kick;
+    task.kick = undefined;
+    if (kick !== undefined) {
+      batchViaReactions = true;
+      kick();
+    } else if (batchViaReactions) {
+      void resolved.then(() => resumeInContext(task));
+    } else {
+      resumeInContext(task);
+    }
+  },
+  () => {
+    batchViaReactions = false;
+  },
+);
 
 /** @internal Queues a task (a new one to start, or a ready one to resume) on the hub. */
 export function enqueue(task: Task): void {
@@ -466,7 +499,10 @@ export function switchIn(task: Task): void {
   } finally {
     currentTask = saved;
   }
-  if (finished || !fiber.started) {
+  // A fiber can end without finishing its thread only when run() threw (an
+  // engine error); when it returned, the fiber finished or yielded. So the
+  // native call behind `started` is made only then.
+  if (finished || (failed && !fiber.started)) {
     task.state = TaskState.Done;
     task.fiber = undefined;
     if (finished) releaseFiber(fiber);

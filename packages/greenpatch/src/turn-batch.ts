@@ -11,7 +11,11 @@ export class TurnBatch<T> {
   private items: T[] = [];
   private scheduled = false;
 
-  constructor(private readonly each: (item: T) => void) {}
+  /** `start`, when given, is called at the start of each batch, before its first item. */
+  constructor(
+    private readonly each: (item: T) => void,
+    private readonly start?: () => void,
+  ) {}
 
   add(item: T): void {
     this.items.push(item);
@@ -25,6 +29,7 @@ export class TurnBatch<T> {
     this.scheduled = false;
     const batch = this.items;
     this.items = [];
+    if (this.start !== undefined) this.start();
     for (let i = 0; i < batch.length; i++) this.each(batch[i]);
   };
 }
