@@ -1,5 +1,8 @@
 // Green threads: spawn, spawnN, spawnAfter, sleep, wait, kill, link, joinAll, killAll.
 import test from 'ava';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   block,
   spawn,
@@ -498,4 +501,44 @@ test.serial('a killed thread leaves its fiber fit for the next one; 1,500 thread
   // At most the idle fibers the hub keeps (1,024) are reused; the rest are new.
   const created = Fiber.fibersCreated - before;
   t.true(created <= 1500 - 1000, `created ${created}`);
+});
+
+test('one hub turn resumes its threads in queue order, new threads and sleep(0) callers mixed, with or without async context to carry', (t) => {
+  // In a fresh process, where no async hook is enabled until the second
+  // round: first nothing is armed for sleep(0), then everything is.
+  const script = `
+    const { AsyncLocalStorage } = require('node:async_hooks');
+    const { spawn, sleep } = require('greenpatch');
+    const { contextNeedsArming } = require('./dist/context-arming.js');
+    const rounds = [];
+    function round(done) {
+      const order = [];
+      const armed = contextNeedsArming();
+      spawn(() => {
+        spawn(() => order.push('new1'));
+        sleep(0);
+        order.push('first');
+        spawn(() => order.push('new2'));
+        spawn(() => { sleep(0); order.push('new3 woke'); });
+        sleep(0);
+        order.push('first again');
+      });
+      spawn(() => {
+        sleep(0);
+        order.push('second');
+        sleep(0);
+        order.push('second again');
+      });
+      setTimeout(() => { rounds.push(armed + ': ' + order.join(', ')); done(); }, 50);
+    }
+    round(() => {
+      new AsyncLocalStorage().run(1, () => {});
+      round(() => console.log(rounds.join('\\n')));
+    });
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  t.is(r.stderr, '');
+  const order = 'new1, first, second, new2, first again, second again, new3 woke';
+  const inAsyncHooks = '_enable' in AsyncLocalStorage.prototype;
+  t.is(r.stdout, `false: ${order}\n${inAsyncHooks}: ${order}\n`);
 });
