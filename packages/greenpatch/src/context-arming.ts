@@ -27,15 +27,20 @@ if (contextInAsyncHooks) {
   const proto = Object.getPrototypeOf(asyncHooks.createHook({})) as { enable: (...args: unknown[]) => unknown };
   const original = proto.enable;
   const descriptor = Object.getOwnPropertyDescriptor(proto, 'enable');
-  Object.defineProperty(proto, 'enable', {
-    ...descriptor,
-    value: {
-      enable(this: unknown, ...args: unknown[]): unknown {
-        hooksSeen = true;
-        return Reflect.apply(original, this, args);
-      },
-    }.enable,
-  });
+  if (typeof original !== 'function' || descriptor === undefined || !('value' in descriptor) || !descriptor.configurable) {
+    // Not the AsyncHook this was written against: arm always, as is safe.
+    hooksSeen = true;
+  } else {
+    Object.defineProperty(proto, 'enable', {
+      ...descriptor,
+      value: {
+        enable(this: unknown, ...args: unknown[]): unknown {
+          hooksSeen = true;
+          return Reflect.apply(original, this, args);
+        },
+      }.enable,
+    });
+  }
 }
 
 /**
