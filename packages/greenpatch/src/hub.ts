@@ -305,9 +305,7 @@ export function wakeParked(task: Task, value: unknown, throwing: boolean): void 
   // Its context is in async_hooks state: it resumes from the reaction armed
   // where it parked, right after the waking callback.
   task.kick = undefined;
-  task.resumeValue = value;
-  task.resumeThrows = throwing;
-  task.state = TaskState.Ready;
+  markReady(task, value, throwing);
   kick();
 }
 
@@ -320,11 +318,8 @@ export function wakeParked(task: Task, value: unknown, throwing: boolean): void 
 export function yieldTurn(task: Task, what: string): void {
   checkCanBlock(task, what);
   task.blockedOn = what;
-  task.resumeValue = undefined;
-  task.resumeThrows = false;
-  task.state = TaskState.Ready;
   if (contextNeedsArming()) armResume(task);
-  enqueue(task);
+  ready(task, undefined, false);
   suspendTask(task);
 }
 
@@ -365,19 +360,22 @@ function suspendTask(task: Task): unknown {
   return value;
 }
 
-/** @internal Marks a blocked task woken and queues its resumption. */
-function ready(task: Task, value: unknown, throwing: boolean): void {
+/** Marks a task woken: its blocking call is to return `value` (or throw it). */
+function markReady(task: Task, value: unknown, throwing: boolean): void {
   task.resumeValue = value;
   task.resumeThrows = throwing;
   task.state = TaskState.Ready;
+}
+
+/** @internal Marks a blocked task woken and queues its resumption. */
+function ready(task: Task, value: unknown, throwing: boolean): void {
+  markReady(task, value, throwing);
   enqueue(task);
 }
 
 /** @internal Like ready(), but switches in at once when on the hub and the task is suspended. */
 function readyNow(task: Task, value: unknown, throwing: boolean): void {
-  task.resumeValue = value;
-  task.resumeThrows = throwing;
-  task.state = TaskState.Ready;
+  markReady(task, value, throwing);
   // A task with a fiber that is not running has a started one: switchIn()
   // forgets the fiber of a thread that ends or never started.
   if (Fiber.current === undefined && task.fiber !== undefined) {
