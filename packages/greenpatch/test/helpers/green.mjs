@@ -1,5 +1,6 @@
 // Test helpers: run a function in a green thread and get a promise of its
 // result, and start/stop plain Node servers on loopback.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { spawn } from 'greenpatch';
 
@@ -25,12 +26,36 @@ export function plainServer(onConnection) {
   });
 }
 
-/** A port on 127.0.0.1 on which nothing listens (it was free a moment ago). */
+/**
+ * A port on 127.0.0.1 on which nothing listens (it was free a moment ago).
+ * Taken below the kernel's ephemeral range: a port from inside it, once
+ * freed, can be handed straight to another test's `listen(0)` or client
+ * socket, and a connection meant to be refused then meets that instead.
+ */
 export async function deadPort() {
-  const server = await plainServer(() => {});
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    const server = net.createServer();
+    const listening = await new Promise((resolve, reject) => {
+      server.once('error', (error) => (error.code === 'EADDRINUSE' ? resolve(false) : reject(error)));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!listening) continue;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+  throw new Error('deadPort: no free port found below the ephemeral range');
+}
+
+function ephemeralLow() {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (low > 11_000) return low;
+  } catch {
+    // not Linux: use the IANA range's start
+  }
+  return 49_152;
 }
 
 /** Closes a server, resolving when it has closed. */
