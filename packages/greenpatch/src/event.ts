@@ -1,11 +1,7 @@
 // Event (a flag threads wait on) and AsyncResult (a value delivered once).
-import { checkMs, TimeoutError } from './errors';
-import { blockWithTimeout, requireTask, TIMED_OUT, type Waker } from './hub';
-
-function removeFrom<T>(list: T[], item: T): void {
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
-}
+import { TimeoutError } from './errors.js';
+import { TIMED_OUT } from './hub.js';
+import { WaiterList, type LinkCallback, type Linkable } from './linkable.js';
 
 /**
  * A flag green threads can wait for: `set()` wakes every waiter, `clear()`
@@ -18,22 +14,34 @@ function removeFrom<T>(list: T[], item: T): void {
  * spawn(() => { sleep(10); ready.set(); });
  * ```
  */
-export class Event {
+export class Event implements Linkable<Event> {
   private flag = false;
-  private waiters: Array<Waker<boolean>> = [];
+  private readonly waiters = new WaiterList<boolean, Event>(this);
 
   /** True when the flag is set. */
   isSet(): boolean {
     return this.flag;
   }
 
-  /** Sets the flag and wakes every thread waiting for it (they resume on later hub turns). */
+  /** True when the flag is set: the same as `isSet()` (gevent's `ready()`, what `rawlink` waits for). */
+  ready(): boolean {
+    return this.flag;
+  }
+
+  /** Sets the flag, wakes every thread waiting for it (they resume on later hub turns) and calls the rawlinked callbacks. */
   set(): void {
     this.flag = true;
-    const waiters = this.waiters;
-    if (waiters.length === 0) return;
-    this.waiters = [];
-    for (const w of waiters) w.resume(true);
+    this.waiters.notifyAll(true);
+  }
+
+  /** See {@link Linkable.rawlink}: `callback(this)` once the flag is set. */
+  rawlink(callback: LinkCallback<Event>): void {
+    this.waiters.rawlink(callback, this.flag);
+  }
+
+  /** Removes a callback added with `rawlink()`. */
+  unlink(callback: LinkCallback<Event>): void {
+    this.waiters.unlink(callback);
   }
 
   /** Resets the flag. Threads already woken by `set()` still return true. */
@@ -50,13 +58,7 @@ export class Event {
    */
   wait(timeout?: number): boolean {
     if (this.flag) return true;
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const task = requireTask('Event.wait()');
-    const r = blockWithTimeout<boolean>(task, 'Event.wait()', timeout, (wake) => {
-      this.waiters.push(wake);
-      return () => removeFrom(this.waiters, wake);
-    });
-    return r !== TIMED_OUT;
+    return this.waiters.wait('Event.wait()', timeout) !== TIMED_OUT;
   }
 }
 
@@ -73,19 +75,27 @@ const enum ResultState {
  *
  * @typeParam T - the value's type.
  */
-export class AsyncResult<T = unknown> {
+export class AsyncResult<T = unknown> implements Linkable<AsyncResult<T>> {
   private state = ResultState.Pending;
   private result: T | undefined = undefined;
   private error: unknown = undefined;
-  private waiters: Array<Waker<boolean>> = [];
+  private readonly waiters = new WaiterList<boolean, AsyncResult<T>>(this);
 
   private settle(state: ResultState, value: T | undefined, error: unknown): void {
     this.state = state;
     this.result = value;
     this.error = error;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w.resume(true);
+    this.waiters.notifyAll(true);
+  }
+
+  /** See {@link Linkable.rawlink}: `callback(this)` once a value or an error is stored. */
+  rawlink(callback: LinkCallback<AsyncResult<T>>): void {
+    this.waiters.rawlink(callback, this.state !== ResultState.Pending);
+  }
+
+  /** Removes a callback added with `rawlink()`. */
+  unlink(callback: LinkCallback<AsyncResult<T>>): void {
+    this.waiters.unlink(callback);
   }
 
   /** Stores `value` and wakes every waiter. */
@@ -120,13 +130,7 @@ export class AsyncResult<T = unknown> {
 
   private block(what: string, timeout: number | undefined): boolean {
     if (this.state !== ResultState.Pending) return true;
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const task = requireTask(what);
-    const r = blockWithTimeout<boolean>(task, what, timeout, (wake) => {
-      this.waiters.push(wake);
-      return () => removeFrom(this.waiters, wake);
-    });
-    return r !== TIMED_OUT;
+    return this.waiters.wait(what, timeout) !== TIMED_OUT;
   }
 
   /**

@@ -1,24 +1,21 @@
 // Green threads: spawning, waiting, killing, linking, sleeping.
 import Fiber = require('@greenpatch/fibers');
-import { checkFunction, checkMs, codedError, GreenThreadExit, TimeoutError } from './errors';
+import { reportError } from './error-handler.js';
+import { checkFunction, checkMs, codedError, GreenThreadExit, TimeoutError } from './errors.js';
 import {
-  block,
-  blockTask,
-  blockWithTimeout,
+  armResume,
+  blockOn,
   currentTaskOrUndefined,
   enqueue,
   interrupt,
-  reportError,
   requireTask,
-  armResume,
-  startTimer,
   Task,
   TaskState,
   TIMED_OUT,
   yieldTurn,
-  type Waker,
-  type WakerImpl,
-} from './hub';
+} from './hub.js';
+import { WaiterList, type LinkCallback, type Linkable } from './linkable.js';
+import { startTimer } from './timer.js';
 
 let threadCount = 0;
 
@@ -44,11 +41,8 @@ function reportAtExit(): void {
   unreported.clear();
 }
 
-function removeFrom<T>(list: T[] | undefined, item: T): void {
-  if (list === undefined) return;
-  const i = list.indexOf(item);
-  if (i >= 0) list.splice(i, 1);
-}
+/** sleep(ms) and wait(promise) resume from their own timer or reaction: switch in right there. */
+const SWITCH_NOW = { switchNow: true };
 
 /**
  * A green thread: a function running on a stack of its own, switched in and
@@ -57,7 +51,7 @@ function removeFrom<T>(list: T[] | undefined, item: T): void {
  *
  * @typeParam T - what the function returns.
  */
-export class GreenThread<T = unknown> extends Task {
+export class GreenThread<T = unknown> extends Task implements Linkable<GreenThread<T>> {
   /** Its number, which the default name carries. */
   private readonly serial: number;
   /** A name given to it; the default is made only when asked for. */
@@ -75,9 +69,8 @@ export class GreenThread<T = unknown> extends Task {
   /** @internal spawnN threads: nobody can wait for them, so errors are reported at once. */
   readonly detached: boolean;
   private links: Array<(thread: GreenThread<T>) => void> | undefined = undefined;
-  private waiters: Array<Waker<void>> | undefined = undefined;
-  /** @internal Exit callbacks of pools and joinAll: they do not count as observing. */
-  exitHooks: Array<(thread: GreenThread<T>) => void> | undefined = undefined;
+  /** Threads blocked in wait() and rawlinked callbacks; made on first use (most threads have neither). */
+  private exit: WaiterList<void, GreenThread<T>> | undefined = undefined;
 
   /** @internal Use spawn(). */
   constructor(fn: (...args: any[]) => T, args: unknown[], detached: boolean) {
@@ -117,6 +110,10 @@ export class GreenThread<T = unknown> extends Task {
     }
   }
 
+  private exitList(): WaiterList<void, GreenThread<T>> {
+    return (this.exit ??= new WaiterList<void, GreenThread<T>>(this));
+  }
+
   /** @internal On the hub, once the thread has finished. */
   exited(failed: boolean, error?: unknown): void {
     this.fn = undefined;
@@ -125,20 +122,9 @@ export class GreenThread<T = unknown> extends Task {
       this.failed = true;
       this.error = error;
     }
-    const waiters = this.waiters;
-    this.waiters = undefined;
-    if (waiters !== undefined) for (const w of waiters) w.resume();
-    const hooks = this.exitHooks;
-    this.exitHooks = undefined;
-    if (hooks !== undefined) {
-      for (const hook of hooks) {
-        try {
-          hook(this);
-        } catch (hookError) {
-          reportError(hookError, this);
-        }
-      }
-    }
+    const exit = this.exit;
+    this.exit = undefined;
+    if (exit !== undefined) exit.notifyAll(undefined);
     const links = this.links;
     this.links = undefined;
     if (links !== undefined) for (const fn of links) this.callLink(fn);
@@ -206,15 +192,10 @@ export class GreenThread<T = unknown> extends Task {
   wait(timeout?: number): T {
     this.markObserved();
     if (this.state !== TaskState.Done) {
-      if (timeout !== undefined) checkMs('timeout', timeout);
-      const task = requireTask('GreenThread.wait()');
-      if (task === this) {
+      if (currentTaskOrUndefined() === this) {
         throw codedError('ERR_GREENPATCH_WAIT_SELF', 'A green thread cannot wait for itself');
       }
-      const r = blockWithTimeout<void>(task, 'GreenThread.wait()', timeout, (wake) => {
-        (this.waiters ??= []).push(wake);
-        return () => removeFrom(this.waiters, wake);
-      });
+      const r = this.exitList().wait('GreenThread.wait()', timeout);
       if (r === TIMED_OUT) {
         throw new TimeoutError(`GreenThread.wait() timed out after ${timeout} ms`);
       }
@@ -262,9 +243,25 @@ export class GreenThread<T = unknown> extends Task {
     }
   }
 
-  /** Removes a function added with `link()` (each call removes one). */
+  /**
+   * Removes a function added with `link()` or `rawlink()` that has not been
+   * called yet (each call removes one).
+   */
   unlink(fn: (thread: GreenThread<T>) => void): void {
-    removeFrom(this.links, fn);
+    if (this.exit?.unlink(fn) === true) return;
+    const links = this.links;
+    const i = links === undefined ? -1 : links.indexOf(fn);
+    if (i >= 0) links!.splice(i, 1);
+  }
+
+  /**
+   * See {@link Linkable.rawlink}: calls `callback(thread)` once the thread
+   * has finished, from the hub right as it finishes (before the `link()`
+   * callbacks), or on a later hub turn when it has already. Unlike `link()`,
+   * it does not count as handling the thread's error. `callback` must not block.
+   */
+  rawlink(callback: LinkCallback<GreenThread<T>>): void {
+    this.exitList().rawlink(callback, this.state === TaskState.Done);
   }
 
   /** True once the thread has finished (returned, thrown, or was killed). */
@@ -377,11 +374,7 @@ export function sleep(ms = 0): void {
     yieldTurn(requireTask('sleep()'), 'sleep()');
     return;
   }
-  block<void>('sleep()', (wake) =>
-    startTimer(ms, () => {
-      (wake as WakerImpl<void>).resumeNow();
-    }),
-  );
+  blockOn<void>(requireTask('sleep()'), 'sleep()', (wake) => startTimer(ms, () => wake.resume()), SWITCH_NOW);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -411,18 +404,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` outside a green thread.
  */
 export function wait<T>(promise: PromiseLike<T> | T): T {
-  const task = requireTask('wait()');
-  return blockTask<T>(
-    task,
+  return blockOn<T>(
+    requireTask('wait()'),
+    'wait()',
     (wake) => {
-      const w = wake as WakerImpl<T>;
       const p = isThenable(promise) ? Promise.resolve(promise) : Promise.resolve(promise as T);
       p.then(
-        (value) => w.resumeNow(value as T),
-        (reason) => w.failNow(reason),
+        (value) => wake.resume(value as T),
+        (reason) => wake.fail(reason),
       );
     },
-    'wait()',
+    SWITCH_NOW,
   );
 }
 
@@ -477,17 +469,22 @@ export function joinAll<T>(threads: Iterable<GreenThread<T>>, options: JoinAllOp
     if (remaining.includes(task as GreenThread<T>)) {
       throw codedError('ERR_GREENPATCH_WAIT_SELF', 'A green thread cannot wait for itself');
     }
-    blockWithTimeout<void>(task, 'joinAll()', timeout, (wake) => {
-      let left = remaining.length;
-      const hook = (t: GreenThread<T>) => {
-        left--;
-        if (left === 0 || (raiseError && !t.successful() && !(t.exception instanceof GreenThreadExit))) wake.resume();
-      };
-      for (const t of remaining) (t.exitHooks ??= []).push(hook);
-      return () => {
-        for (const t of remaining) removeFrom(t.exitHooks, hook);
-      };
-    });
+    blockOn<void>(
+      task,
+      'joinAll()',
+      (wake) => {
+        let left = remaining.length;
+        const hook = (t: GreenThread<T>) => {
+          left--;
+          if (left === 0 || (raiseError && !t.successful() && !(t.exception instanceof GreenThreadExit))) wake.resume();
+        };
+        for (const t of remaining) t.rawlink(hook);
+        return () => {
+          for (const t of remaining) t.unlink(hook);
+        };
+      },
+      { timeout },
+    );
     remaining = [];
     check();
   }

@@ -11,11 +11,12 @@
 // blocked (Node 20/22 once an async hook is enabled, see context-arming.ts).
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
-import { contextNeedsArming } from './context-arming';
-import { codedError } from './errors';
-import { TurnBatch } from './turn-batch';
-
-type FiberObject = InstanceType<typeof Fiber>;
+import { contextNeedsArming } from './context-arming.js';
+import { reportError } from './error-handler.js';
+import { codedError } from './errors.js';
+import { fiberFor, releaseFiber, takeThreadFinished, type FiberObject } from './fiber-reuse.js';
+import { startTimer } from './timer.js';
+import { TurnBatch } from './turn-batch.js';
 
 /** @internal Where a task is in its life. */
 export const enum TaskState {
@@ -113,25 +114,22 @@ export class WakerImpl<T> implements Waker<T> {
   done = false;
   /** @internal Called when the waker fires (e.g. clears a timeout's timer). */
   onFire: (() => void) | undefined = undefined;
-  constructor(private readonly task: Task) {}
+  /** @param switchNow - see {@link BlockOptions.switchNow}. */
+  constructor(
+    private readonly task: Task,
+    private readonly switchNow: boolean,
+  ) {}
   get pending(): boolean {
     return !this.done;
   }
   resume(value: T): void {
-    this.settle(value, false, false);
+    this.settle(value, false, this.switchNow);
   }
   fail(error: unknown): void {
-    this.settle(error, true, false);
+    this.settle(error, true, this.switchNow);
   }
-  /** @internal Like resume(), but switches in right away when called on the hub. */
-  resumeNow(value: T): void {
-    this.settle(value, false, true);
-  }
-  /** @internal Like fail(), but switches in right away when called on the hub. */
-  failNow(error: unknown): void {
-    this.settle(error, true, true);
-  }
-  private settle(value: unknown, throwing: boolean, now: boolean): void {
+  /** @internal Resumes with `value`, switching in at once when called on the hub (a timeout's timer). */
+  settle(value: unknown, throwing: boolean, now: boolean): void {
     if (this.done) return;
     this.done = true;
     const onFire = this.onFire;
@@ -194,6 +192,19 @@ export function inGreenThread(): boolean {
 }
 
 /**
+ * @internal Whether a blocking call may suspend the caller here: inside a
+ * green thread, and not inside an `AsyncResource.runInAsyncScope()` entered
+ * within it, where suspending is refused (ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE,
+ * see checkCanBlock). The green versions of Node's functions ask this, and
+ * behave as Node's own where it is false: stock behaviour wherever the
+ * thread could not block, rather than an error.
+ */
+export function mayBlock(): boolean {
+  const task = currentTaskOrUndefined();
+  return task !== undefined && task.entryAsyncId === executionAsyncId();
+}
+
+/**
  * The error thrown when a blocking call is made outside any green thread:
  * code `ERR_GREENPATCH_BLOCKING_ON_HUB`, with a message naming the call.
  */
@@ -209,6 +220,23 @@ export function requireTask(what: string): Task {
   const t = currentTaskOrUndefined();
   if (t === undefined) throw blockingOnHubError(what);
   return t;
+}
+
+/** @internal Options of {@link blockOn}. */
+export interface BlockOptions {
+  /**
+   * Milliseconds to wait at most (undefined or Infinity: no limit); then the
+   * registration is undone and the call returns {@link TIMED_OUT}.
+   */
+  timeout?: number | undefined;
+  /**
+   * Switch the thread in at once when the waker is called on the hub (from
+   * an I/O callback, a timer, a promise reaction that belongs to this very
+   * wait), rather than queueing it for the hub's next turn: the waiter runs
+   * while its data is fresh, and a busy server does not pay a setImmediate
+   * round per read. Wakers called from another green thread still queue.
+   */
+  switchNow?: boolean;
 }
 
 /**
@@ -241,14 +269,44 @@ export function requireTask(what: string): Task {
  * ```
  */
 export function block<T>(what: string, register: Register<T>): T {
-  const task = requireTask(what);
-  return blockTask(task, register, what);
+  return blockOn(requireTask(what), what, register);
 }
 
-/** @internal block() for a task already known to be current. */
-export function blockTask<T>(task: Task, register: Register<T>, what?: string): T {
+/**
+ * @internal {@link block} for `task`, already known to be the current one,
+ * with options: a timeout (then it returns {@link TIMED_OUT} when the time
+ * runs out first) and switching in at once on wake.
+ */
+export function blockOn<T>(
+  task: Task,
+  what: string,
+  register: Register<T>,
+  options: BlockOptions & { timeout: number | undefined },
+): T | typeof TIMED_OUT;
+export function blockOn<T>(task: Task, what: string, register: Register<T>, options?: BlockOptions): T;
+export function blockOn<T>(task: Task, what: string, register: Register<T>, options?: BlockOptions): T | typeof TIMED_OUT {
+  const ms = options?.timeout;
+  const waker = new WakerImpl<T>(task, options?.switchNow === true);
+  if (ms === undefined || ms === Infinity) return suspendOn(task, what, waker, register);
+  return suspendOn<T | typeof TIMED_OUT>(task, what, waker, (w) => {
+    const undo = register(w as Waker<T>);
+    if (waker.done) return undo;
+    const clear = startTimer(ms, () => {
+      if (waker.done) return;
+      waker.onFire = undefined;
+      if (typeof undo === 'function') undo();
+      waker.settle(TIMED_OUT, false, true);
+    });
+    waker.onFire = clear;
+    return () => {
+      clear();
+      if (typeof undo === 'function') undo();
+    };
+  });
+}
+
+function suspendOn<T>(task: Task, what: string, waker: WakerImpl<any>, register: Register<T>): T {
   checkCanBlock(task, what);
-  const waker = new WakerImpl<T>(task);
   task.waker = waker;
   let cancel: (() => void) | void;
   try {
@@ -323,7 +381,7 @@ export function yieldTurn(task: Task, what: string): void {
   suspendTask(task);
 }
 
-function checkCanBlock(task: Task, what: string | undefined): void {
+function checkCanBlock(task: Task, what: string): void {
   const pending = task.pending;
   if (pending !== undefined) {
     task.pending = undefined;
@@ -336,7 +394,7 @@ function checkCanBlock(task: Task, what: string | undefined): void {
     // treats as a fatal error.
     throw codedError(
       'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE',
-      `${what ?? 'block()'} cannot block inside AsyncResource.runInAsyncScope() (or a function bound with AsyncResource.bind()): ` +
+      `${what} cannot block inside AsyncResource.runInAsyncScope() (or a function bound with AsyncResource.bind()): ` +
         'leave that scope first, or spawn a green thread for the blocking work',
     );
   }
@@ -421,59 +479,12 @@ export function enqueue(task: Task): void {
   runQueue.add(task);
 }
 
-// Green threads run on reusable fibers: a fiber whose thread has finished
-// says so and yields, waiting idle for the next thread to run. Starting a
-// thread on an idle fiber is one switch, where a new fiber costs a stack,
-// a native handle and a first entry into JavaScript. A thread may thus
-// share its Fiber object with earlier and later threads (never with one
-// running at the same time).
-/**
- * Set by a fiber whose thread has just finished, right before it yields;
- * read and cleared by the switchIn() that resumed it. A flag rather than a
- * value yielded: the engine hands a yielded object over through a global
- * handle, which a flag spares on every thread's end.
- */
-let threadFinished = false;
-const idleFibers: FiberObject[] = [];
-/** Idle fibers kept at most; more are ended, their stacks back to the engine's pool. */
-const IDLE_FIBERS_KEPT = 1024;
-
-/** The thread an idle or new fiber is to run next; handed over outside run()'s arguments, which the engine keeps alive until the fiber ends. */
-let handedTask: Task | undefined;
-
-function workerLoop(): void {
-  let task = handedTask;
-  while (task !== undefined) {
-    handedTask = undefined;
-    task.run();
-    // Hold nothing of a finished thread while idle.
-    task = undefined;
-    threadFinished = true;
-    Fiber.yield();
-    task = handedTask;
-  }
-}
-
-function releaseFiber(fiber: FiberObject): void {
-  if (idleFibers.length < IDLE_FIBERS_KEPT) {
-    idleFibers.push(fiber);
-    return;
-  }
-  try {
-    handedTask = undefined;
-    fiber.run(); // ends workerLoop
-  } catch (error) {
-    reportError(error, undefined);
-  }
-}
-
 /** @internal Switches from the hub into `task` until it blocks again or finishes. */
 export function switchIn(task: Task): void {
   let fiber = task.fiber;
   if (fiber === undefined) {
-    fiber = idleFibers.pop() ?? new Fiber(workerLoop);
+    fiber = fiberFor(task);
     task.fiber = fiber;
-    handedTask = task;
   }
   task.kick = undefined;
   task.entryAsyncId = executionAsyncId();
@@ -484,11 +495,10 @@ export function switchIn(task: Task): void {
   let failed = false;
   let finished = false;
   try {
-    // Starts the thread (workerLoop takes handedTask), or resumes the
+    // Starts the thread (on a fiber from fiberFor), or resumes the
     // Fiber.yield() in suspendTask(), which reads the resume fields.
     fiber.run();
-    finished = threadFinished;
-    threadFinished = false;
+    finished = takeThreadFinished();
   } catch (error) {
     // run() catches everything the thread's function throws; what gets
     // here is the engine's own (e.g. a reset) and ends the thread.
@@ -567,110 +577,5 @@ function safeCall(fn: () => void): void {
   }
 }
 
-const MAX_TIMER = 2 ** 31 - 1;
-
-/**
- * @internal setTimeout for any number of milliseconds (Infinity never
- * fires and holds no timer); returns a function that clears it.
- */
-export function startTimer(ms: number, fn: () => void): () => void {
-  if (ms === Infinity) return () => {};
-  let timer: NodeJS.Timeout;
-  const deadline = Date.now() + ms;
-  const arm = (delay: number) => {
-    timer = setTimeout(() => {
-      const left = deadline - Date.now();
-      if (delay === MAX_TIMER && left > 0) arm(Math.min(left, MAX_TIMER));
-      else fn();
-    }, delay);
-  };
-  arm(Math.min(ms, MAX_TIMER));
-  return () => clearTimeout(timer);
-}
-
 /** @internal Sentinel resume value of a blocking call whose timeout expired. */
 export const TIMED_OUT: unique symbol = Symbol('greenpatch.timedOut');
-
-/**
- * @internal block() with an optional timeout (undefined = none): returns
- * TIMED_OUT when `ms` pass before the waker is called.
- */
-export function blockWithTimeout<T>(
-  task: Task,
-  what: string,
-  ms: number | undefined,
-  register: Register<T>,
-): T | typeof TIMED_OUT {
-  if (ms === undefined || ms === Infinity) return blockTask(task, register, what);
-  return blockTask<T | typeof TIMED_OUT>(
-    task,
-    (wake) => {
-      const w = wake as WakerImpl<T | typeof TIMED_OUT>;
-      const undo = register(w as unknown as Waker<T>);
-      if (w.done) return undo;
-      const clear = startTimer(ms, () => {
-        if (w.done) return;
-        w.onFire = undefined;
-        if (typeof undo === 'function') undo();
-        w.resumeNow(TIMED_OUT);
-      });
-      w.onFire = clear;
-      return () => {
-        clear();
-        if (typeof undo === 'function') undo();
-      };
-    },
-    what,
-  );
-}
-
-/**
- * Called with errors nobody else will see: an error that ended a green
- * thread nobody waits for or links to, or one thrown by a link callback.
- * `thread` is the green thread concerned, when there is one.
- */
-export type ErrorHandler = (error: unknown, thread: unknown) => void;
-
-function defaultErrorHandler(error: unknown, thread: unknown): void {
-  const name =
-    thread !== undefined && thread !== null && typeof (thread as { name?: unknown }).name === 'string'
-      ? ` ${(thread as { name: string }).name}`
-      : '';
-  const detail = error instanceof Error && error.stack !== undefined ? error.stack : String(error);
-  process.stderr.write(`greenpatch: unhandled error in green thread${name}:\n${detail}\n`);
-}
-
-let errorHandler: ErrorHandler = defaultErrorHandler;
-
-/**
- * Replaces the handler of unhandled green-thread errors (by default they are
- * written to stderr with their stack). Pass `null` to restore the default.
- * Returns the previous handler. A handler that throws is reported to stderr.
- *
- * @example
- * ```ts
- * setErrorHandler((error, thread) => logger.error({ error, thread: thread?.name }));
- * ```
- */
-export function setErrorHandler(handler: ErrorHandler | null): ErrorHandler {
-  if (handler !== null && typeof handler !== 'function') {
-    throw codedError('ERR_INVALID_ARG_TYPE', 'The "handler" argument must be a function or null', TypeError);
-  }
-  const previous = errorHandler;
-  errorHandler = handler ?? defaultErrorHandler;
-  return previous;
-}
-
-/** Hands `error` to the error handler (see {@link setErrorHandler}). Never throws. */
-export function reportError(error: unknown, thread?: unknown): void {
-  try {
-    errorHandler(error, thread);
-  } catch (handlerError) {
-    try {
-      defaultErrorHandler(error, thread);
-      defaultErrorHandler(handlerError, undefined);
-    } catch {
-      // stderr itself failed: nothing more can be done.
-    }
-  }
-}

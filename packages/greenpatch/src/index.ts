@@ -1,14 +1,6 @@
 // The public API of greenpatch. Each module below is one concept.
-export {
-  block,
-  blockingOnHubError,
-  inGreenThread,
-  reportError,
-  setErrorHandler,
-  type ErrorHandler,
-  type Register,
-  type Waker,
-} from './hub';
+export { block, blockingOnHubError, inGreenThread, type Register, type Waker } from './hub.js';
+export { reportError, setErrorHandler, type ErrorHandler } from './error-handler.js';
 export {
   getCurrent,
   GreenThread,
@@ -41,5 +33,5 @@ export {
   type PatchDefinition,
   type PatchOptions,
 } from './patcher';
-export { connect, listen, serve, StopServe, type ServeOptions } from './green/helpers';
-export { SyncResponse, type Body } from './green/response';
+export { connect, listen, serve, StopServe, type ServeOptions } from './convenience.js';
+export { SyncResponse, type Body } from './green/internal/response.js';

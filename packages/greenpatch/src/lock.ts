@@ -1,6 +1,7 @@
 // Semaphore, BoundedSemaphore and RLock for green threads.
-import { checkCount, checkMs, codedError, TimeoutError } from './errors';
-import { blockWithTimeout, currentTaskOrUndefined, requireTask, TIMED_OUT, type Waker } from './hub';
+import { checkCount, checkMs, codedError, TimeoutError } from './errors.js';
+import { currentTaskOrUndefined, requireTask, TIMED_OUT } from './hub.js';
+import { WaiterList } from './linkable.js';
 
 /** What `hold()` returns: releases what it holds when disposed (`using`), once. */
 export interface Held extends Disposable {
@@ -31,7 +32,7 @@ function holder(release: () => void): Held {
  */
 export class Semaphore {
   /** @internal */ protected counter: number;
-  /** @internal */ protected waiters: Array<Waker<boolean>> = [];
+  /** @internal */ protected readonly waiters = new WaiterList<boolean, Semaphore>(this);
 
   /** @param value - the number of permits, an integer >= 0 (default 1). */
   constructor(value = 1) {
@@ -50,7 +51,7 @@ export class Semaphore {
 
   /** The number of green threads blocked in `acquire()`. */
   waiting(): number {
-    return this.waiters.length;
+    return this.waiters.waiting;
   }
 
   /**
@@ -65,26 +66,14 @@ export class Semaphore {
       return true;
     }
     if (!blocking) return false;
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const what = `${this.constructor.name}.acquire()`;
-    const task = requireTask(what);
-    const r = blockWithTimeout<boolean>(task, what, timeout, (wake) => {
-      this.waiters.push(wake);
-      return () => {
-        const i = this.waiters.indexOf(wake);
-        if (i >= 0) this.waiters.splice(i, 1);
-      };
-    });
     // A permit handed over by release() is ours even if we are interrupted
     // later: the interruption waits for our next blocking call.
-    return r !== TIMED_OUT;
+    return this.waiters.wait(`${this.constructor.name}.acquire()`, timeout) !== TIMED_OUT;
   }
 
   /** Gives a permit back, to the first waiter if there is one. Never blocks. */
   release(): void {
-    const next = this.waiters.shift();
-    if (next !== undefined) next.resume(true);
-    else this.counter++;
+    if (!this.waiters.wakeOne(true)) this.counter++;
   }
 
   /**
@@ -115,7 +104,7 @@ export class BoundedSemaphore extends Semaphore {
 
   /** @throws `ERR_GREENPATCH_SEMAPHORE_RELEASED` when all permits are already free. */
   override release(): void {
-    if (this.waiters.length === 0 && this.counter >= this.bound) {
+    if (this.waiters.waiting === 0 && this.counter >= this.bound) {
       throw codedError('ERR_GREENPATCH_SEMAPHORE_RELEASED', 'BoundedSemaphore released too many times');
     }
     super.release();

@@ -1,9 +1,10 @@
 // GreenPool (a bounded set of green threads) and GreenPile (results in order).
 import Fiber = require('@greenpatch/fibers');
-import { checkCount, checkFunction, checkMs, codedError } from './errors';
-import { GreenThread, spawnThread } from './greenthread';
-import { blockTask, blockWithTimeout, requireTask, TIMED_OUT, type Waker } from './hub';
-import { Deque } from './queue';
+import { Deque } from './deque.js';
+import { checkCount, checkFunction, codedError } from './errors.js';
+import { GreenThread, spawnThread } from './greenthread.js';
+import { blockOn, requireTask, TIMED_OUT, type Waker } from './hub.js';
+import { WaiterList } from './linkable.js';
 
 /** The most fiber stacks a pool asks the engine to keep for reuse. */
 const MAX_STACK_CACHE = 10_000;
@@ -63,10 +64,16 @@ function* asArgs(iterable: Iterable<unknown>): Generator<unknown[], void, undefi
  * ```
  */
 export class GreenPool {
+  // The slots are counted here rather than with a Semaphore (as gevent's and
+  // eventlet's pools do): a pool can be resized while threads run, to a
+  // smaller size (running threads finish; the count is then above the
+  // limit) or to Infinity, and waitAll() waits for the count to reach 0,
+  // none of which a Semaphore's permits express. The waiting spawners and
+  // waitAll() callers wait on the same waiter lists as a Semaphore's.
   private limit: number;
   private active = 0;
-  private readonly spawners = new Deque<Waker<void>>();
-  private idlers: Array<Waker<boolean>> = [];
+  private readonly spawners = new WaiterList<void, GreenPool>(this);
+  private readonly idlers = new WaiterList<boolean, GreenPool>(this);
   private readonly onExit = (): void => this.slotFreed();
 
   /**
@@ -97,7 +104,7 @@ export class GreenPool {
 
   /** The number of green threads blocked in `spawn()`/`spawnN()` waiting for room. */
   waiting(): number {
-    return this.spawners.length;
+    return this.spawners.waiting;
   }
 
   /**
@@ -107,47 +114,32 @@ export class GreenPool {
   resize(size: number): void {
     this.limit = checkCount('size', size, 0, true);
     cacheStacks(this.limit);
-    while (this.spawners.length > 0 && this.active < this.limit) {
+    while (this.spawners.waiting > 0 && this.active < this.limit) {
       this.active++;
-      (this.spawners.shift() as Waker<void>).resume();
+      this.spawners.wakeOne(undefined);
     }
   }
 
   private slotFreed(): void {
-    if (this.active <= this.limit && this.spawners.length > 0) {
-      // Hand the slot straight to the first waiting spawner.
-      (this.spawners.shift() as Waker<void>).resume();
-      return;
-    }
+    // Hand the slot straight to the first waiting spawner.
+    if (this.active <= this.limit && this.spawners.wakeOne(undefined)) return;
     this.active--;
-    if (this.active === 0 && this.spawners.length === 0 && this.idlers.length > 0) {
-      const idlers = this.idlers;
-      this.idlers = [];
-      for (const w of idlers) w.resume(true);
-    }
+    if (this.active === 0 && this.spawners.waiting === 0) this.idlers.notifyAll(true);
   }
 
   private acquireSlot(what: string): void {
-    if (this.active < this.limit && this.spawners.length === 0) {
+    if (this.active < this.limit && this.spawners.waiting === 0) {
       this.active++;
       return;
     }
-    const task = requireTask(what);
-    blockTask<void>(
-      task,
-      (wake) => {
-        this.spawners.push(wake);
-        return () => this.spawners.remove(wake);
-      },
-      what,
-    );
+    this.spawners.wait(what, undefined);
   }
 
   private launch<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean, what: string): GreenThread<T> {
     checkFunction('fn', fn);
     this.acquireSlot(what);
     const thread = spawnThread(fn, args, detached);
-    (thread.exitHooks ??= []).push(this.onExit);
+    thread.rawlink(this.onExit);
     return thread;
   }
 
@@ -173,17 +165,8 @@ export class GreenPool {
    * @throws `ERR_GREENPATCH_BLOCKING_ON_HUB` when it would block outside a green thread.
    */
   waitAll(timeout?: number): boolean {
-    if (this.active === 0 && this.spawners.length === 0) return true;
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const task = requireTask('GreenPool.waitAll()');
-    const r = blockWithTimeout<boolean>(task, 'GreenPool.waitAll()', timeout, (wake) => {
-      this.idlers.push(wake);
-      return () => {
-        const i = this.idlers.indexOf(wake);
-        if (i >= 0) this.idlers.splice(i, 1);
-      };
-    });
-    return r !== TIMED_OUT;
+    if (this.active === 0 && this.spawners.waiting === 0) return true;
+    return this.idlers.wait('GreenPool.waitAll()', timeout) !== TIMED_OUT;
   }
 
   private *ordered<R>(fn: (...args: any[]) => R, args: Iterator<unknown[]>, what: string): Generator<R, void, undefined> {
@@ -195,7 +178,7 @@ export class GreenPool {
         // Start as many as fit without blocking, keeping at most `size`
         // calls outstanding (running, or finished and not yet consumed);
         // inputs are read only then (lazy).
-        while (!exhausted && pending.length < this.limit && this.active < this.limit && this.spawners.length === 0) {
+        while (!exhausted && pending.length < this.limit && this.active < this.limit && this.spawners.waiting === 0) {
           const n = args.next();
           if (n.done === true) exhausted = true;
           else pending.push(this.launch(fn, n.value, false, what));
@@ -230,12 +213,12 @@ export class GreenPool {
     };
     const start = (argv: unknown[]) => {
       const t = this.launch(fn, argv, false, what);
-      (t.exitHooks ??= []).push(hook);
+      t.rawlink(hook);
       inflight++;
     };
     try {
       for (;;) {
-        while (!exhausted && inflight < this.limit && this.active < this.limit && this.spawners.length === 0) {
+        while (!exhausted && inflight < this.limit && this.active < this.limit && this.spawners.waiting === 0) {
           const n = args.next();
           if (n.done === true) exhausted = true;
           else start(n.value);
@@ -253,16 +236,12 @@ export class GreenPool {
           start(n.value);
           continue;
         }
-        blockTask<void>(
-          task,
-          (wake) => {
-            waiter = wake;
-            return () => {
-              waiter = undefined;
-            };
-          },
-          what,
-        );
+        blockOn<void>(task, what, (wake) => {
+          waiter = wake;
+          return () => {
+            waiter = undefined;
+          };
+        });
       }
     } finally {
       args.return?.();

@@ -1,48 +1,10 @@
 // Queues for green threads: FIFO, LIFO, priority, joinable, and the
 // unbuffered Channel. Blocking methods block only the calling green thread;
 // getAsync()/putAsync() and async iteration serve code on the hub.
-import { checkCount, checkMs, codedError, Empty, Full } from './errors';
-import { blockWithTimeout, requireTask, TIMED_OUT, type Waker } from './hub';
-
-/** @internal A FIFO with O(1) push/shift and removal by identity. */
-export class Deque<T> {
-  private items: Array<T | undefined> = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-
-  remove(item: T): boolean {
-    const i = this.items.indexOf(item, this.head);
-    if (i < 0) return false;
-    this.items.splice(i, 1);
-    return true;
-  }
-}
+import { Deque } from './deque.js';
+import { checkCount, codedError, Empty, Full } from './errors.js';
+import { TIMED_OUT, type Waker } from './hub.js';
+import { waitIn, WaiterList, type LinkCallback, type Linkable } from './linkable.js';
 
 /** A waiter of either kind: a blocked green thread's waker or a promise's resolvers. */
 type Waiter<T> = Pick<Waker<T>, 'resume' | 'fail'>;
@@ -51,6 +13,8 @@ interface Putter<T> {
   item: T;
   wake: Waiter<void>;
 }
+
+const asWaiter = <T>(wake: Waker<T>): Waiter<T> => wake;
 
 function checkMaxsize(maxsize: number | null | undefined): number {
   if (maxsize === undefined || maxsize === null) return Infinity;
@@ -68,12 +32,14 @@ function checkMaxsize(maxsize: number | null | undefined): number {
  *
  * @typeParam T - the items' type.
  */
-export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
+export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T>, Linkable<Queue<T>> {
   /** The most items it holds (Infinity: unbounded). */
   readonly maxsize: number;
   /** @internal */ protected readonly getters = new Deque<Waiter<T>>();
   /** @internal */ protected readonly putters = new Deque<Putter<T>>();
   private readonly fifo = new Deque<T>();
+  /** Only its links: blocked getters wait in `getters`, where items are handed to them. */
+  private readonly readiness = new WaiterList<void, Queue<T>>(this);
 
   /** @param maxsize - an integer >= 1, or Infinity/undefined for unbounded. */
   constructor(maxsize?: number | null) {
@@ -133,6 +99,25 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     return this.first();
   }
 
+  /** True when `get()` would not block (an item is in the queue): what `rawlink` waits for. */
+  ready(): boolean {
+    return this.count() > 0;
+  }
+
+  /**
+   * See {@link Linkable.rawlink}: `callback(this)` once an item is in the
+   * queue (one that no blocked getter took). The callback only learns that
+   * an item is there: another caller may take it first.
+   */
+  rawlink(callback: LinkCallback<Queue<T>>): void {
+    this.readiness.rawlink(callback, this.count() > 0);
+  }
+
+  /** Removes a callback added with `rawlink()`. */
+  unlink(callback: LinkCallback<Queue<T>>): void {
+    this.readiness.unlink(callback);
+  }
+
   private enter(item: T): void {
     this.store(item);
     this.added();
@@ -140,6 +125,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     while (this.getters.length > 0 && this.count() > 0) {
       (this.getters.shift() as Waiter<T>).resume(this.remove());
     }
+    if (this.count() > 0) this.readiness.callLinks();
   }
 
   private remove(): T {
@@ -166,14 +152,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
       return;
     }
     if (!block) throw new Full();
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const what = this.what('put');
-    const task = requireTask(what);
-    const r = blockWithTimeout<void>(task, what, timeout, (wake) => {
-      const p = { item, wake };
-      this.putters.push(p);
-      return () => this.putters.remove(p);
-    });
+    const r = waitIn<void, Putter<T>>(this.putters, this.what('put'), timeout, (wake) => ({ item, wake }));
     if (r === TIMED_OUT) throw new Full();
   }
 
@@ -192,13 +171,7 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T> {
   get(block = true, timeout?: number): T {
     if (this.count() > 0) return this.remove();
     if (!block) throw new Empty();
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const what = this.what('get');
-    const task = requireTask(what);
-    const r = blockWithTimeout<T>(task, what, timeout, (wake) => {
-      this.getters.push(wake);
-      return () => this.getters.remove(wake);
-    });
+    const r = waitIn<T, Waiter<T>>(this.getters, this.what('get'), timeout, asWaiter);
     if (r === TIMED_OUT) throw new Empty();
     return r;
   }
@@ -354,7 +327,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
  */
 export class JoinableQueue<T = unknown> extends Queue<T> {
   private unfinished = 0;
-  private joiners: Array<Waker<boolean>> = [];
+  private readonly joiners = new WaiterList<boolean, JoinableQueue<T>>(this);
 
   /** @internal */ protected override added(): void {
     this.unfinished++;
@@ -374,11 +347,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     if (this.unfinished <= 0) {
       throw codedError('ERR_GREENPATCH_TASK_DONE', 'JoinableQueue.taskDone() called more times than there were items');
     }
-    if (--this.unfinished === 0) {
-      const joiners = this.joiners;
-      this.joiners = [];
-      for (const j of joiners) j.resume(true);
-    }
+    if (--this.unfinished === 0) this.joiners.notifyAll(true);
   }
 
   /**
@@ -389,16 +358,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    */
   join(timeout?: number): boolean {
     if (this.unfinished === 0) return true;
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const task = requireTask('JoinableQueue.join()');
-    const r = blockWithTimeout<boolean>(task, 'JoinableQueue.join()', timeout, (wake) => {
-      this.joiners.push(wake);
-      return () => {
-        const i = this.joiners.indexOf(wake);
-        if (i >= 0) this.joiners.splice(i, 1);
-      };
-    });
-    return r !== TIMED_OUT;
+    return this.joiners.wait('JoinableQueue.join()', timeout) !== TIMED_OUT;
   }
 }
 
@@ -408,11 +368,13 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
  * only when a getter is waiting, `getNowait()` only when a putter is.
  * It holds no item: `qsize()` is 0, and it is always both `empty()` and `full()`.
  */
-export class Channel<T = unknown> implements Iterable<T>, AsyncIterable<T> {
+export class Channel<T = unknown> implements Iterable<T>, AsyncIterable<T>, Linkable<Channel<T>> {
   /** Always 0. */
   readonly maxsize = 0;
   private readonly getters = new Deque<Waiter<T>>();
   private readonly putters = new Deque<Putter<T>>();
+  /** Only its links (see rawlink). */
+  private readonly readiness = new WaiterList<void, Channel<T>>(this);
 
   /** Always 0: a channel holds no item. */
   qsize(): number {
@@ -435,6 +397,21 @@ export class Channel<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     return this.putters.length;
   }
 
+  /** True when `get()` would not block (a putter is waiting): what `rawlink` waits for. */
+  ready(): boolean {
+    return this.putters.length > 0;
+  }
+
+  /** See {@link Linkable.rawlink}: `callback(this)` once a putter waits with an item. */
+  rawlink(callback: LinkCallback<Channel<T>>): void {
+    this.readiness.rawlink(callback, this.putters.length > 0);
+  }
+
+  /** Removes a callback added with `rawlink()`. */
+  unlink(callback: LinkCallback<Channel<T>>): void {
+    this.readiness.unlink(callback);
+  }
+
   /**
    * Hands `item` to a getter, waiting for one (at most `timeout` ms) when
    * `block` (the default); throws `Full` when none came.
@@ -448,13 +425,13 @@ export class Channel<T = unknown> implements Iterable<T>, AsyncIterable<T> {
       return;
     }
     if (!block) throw new Full('No getter is waiting on the channel');
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const task = requireTask('Channel.put()');
-    const r = blockWithTimeout<void>(task, 'Channel.put()', timeout, (wake) => {
-      const p = { item, wake };
-      this.putters.push(p);
-      return () => this.putters.remove(p);
-    });
+    const r = waitIn<void, Putter<T>>(
+      this.putters,
+      'Channel.put()',
+      timeout,
+      (wake) => ({ item, wake }),
+      () => this.readiness.callLinks(),
+    );
     if (r === TIMED_OUT) throw new Full('No getter took the item in time');
   }
 
@@ -476,12 +453,7 @@ export class Channel<T = unknown> implements Iterable<T>, AsyncIterable<T> {
       return putter.item;
     }
     if (!block) throw new Empty('No putter is waiting on the channel');
-    if (timeout !== undefined) checkMs('timeout', timeout);
-    const task = requireTask('Channel.get()');
-    const r = blockWithTimeout<T>(task, 'Channel.get()', timeout, (wake) => {
-      this.getters.push(wake);
-      return () => this.getters.remove(wake);
-    });
+    const r = waitIn<T, Waiter<T>>(this.getters, 'Channel.get()', timeout, asWaiter);
     if (r === TIMED_OUT) throw new Empty('No putter came in time');
     return r;
   }
@@ -512,6 +484,7 @@ export class Channel<T = unknown> implements Iterable<T>, AsyncIterable<T> {
     }
     return new Promise<void>((resolve, reject) => {
       this.putters.push({ item, wake: { resume: resolve, fail: reject } });
+      this.readiness.callLinks();
     });
   }
 

@@ -1,6 +1,7 @@
 // Timeout: interrupts whatever blocking call its green thread is in.
-import { checkMs, codedError, TimeoutError } from './errors';
-import { clearPending, currentTaskOrUndefined, interrupt, startTimer, type Task } from './hub';
+import { checkMs, codedError, TimeoutError } from './errors.js';
+import { clearPending, currentTaskOrUndefined, interrupt, type Task } from './hub.js';
+import { startTimer } from './timer.js';
 
 /**
  * A deadline for the green thread that starts it: if it is still pending

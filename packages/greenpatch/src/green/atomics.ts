@@ -6,7 +6,8 @@
 // same wait with a promise for its outcome. The `Atomics.wait(ia, 0, 0, ms)`
 // sleep idiom therefore sleeps only the calling green thread. Outside a green
 // thread, on the hub, and when Node itself calls it, it is the original.
-import { calledByNode, cooperate, FALLBACK, shouldCooperate } from './sync';
+import { cooperate, cooperativeSync, FALLBACK } from './internal/cooperative.js';
+import { MAX_TIMER } from './internal/runtime.js';
 
 const originalWait = Atomics.wait;
 
@@ -18,9 +19,6 @@ type WaitAsync = (
 ) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 
 const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
-
-/** The longest delay a Node timer takes; the keep-alive timer below is re-armed at this period. */
-const MAX_TIMER = 2 ** 31 - 1;
 
 /**
  * `Atomics.wait(typedArray, index, value, timeout)`, cooperative: inside a
@@ -36,48 +34,44 @@ const MAX_TIMER = 2 ** 31 - 1;
  * in V8 (there is no way to withdraw one) until a notify or the timeout
  * consumes it; that notify then counts it among those it woke.
  */
-export function wait(
-  this: unknown,
-  typedArray: Int32Array | BigInt64Array,
-  index: number,
-  value: number | bigint,
-  timeout?: number,
-): 'ok' | 'not-equal' | 'timed-out' {
-  // eslint-disable-next-line prefer-rest-params
-  const args = Array.prototype.slice.call(arguments);
+export const wait = cooperativeSync(
+  originalWait,
+  (args) => {
+    // Without waitAsync (never on supported Nodes) only the original can wait.
+    if (waitAsync === undefined) return FALLBACK;
+    let keepAlive: NodeJS.Timeout | undefined;
+    const release = () => {
+      if (keepAlive !== undefined) clearInterval(keepAlive);
+      keepAlive = undefined;
+    };
+    // When waitAsync refuses the arguments, cooperate() returns FALLBACK and
+    // the original throws its own error for them.
+    return cooperate<'ok' | 'not-equal' | 'timed-out'>(
+      'Atomics.wait()',
+      (done) => {
+        const outcome = Reflect.apply(waitAsync, Atomics, args) as ReturnType<WaitAsync>;
+        if (!outcome.async) {
+          done(null, outcome.value);
+          return;
+        }
+        // V8's waiter does not keep Node's event loop alive; this timer
+        // (re-armed at the longest period a timer takes) does.
+        keepAlive = setInterval(() => {}, MAX_TIMER);
+        outcome.value.then(
+          (v) => {
+            release();
+            done(null, v);
+          },
+          (e) => {
+            release();
+            done(e ?? new Error('Atomics.waitAsync failed'));
+          },
+        );
+      },
+      release,
+    );
+  },
   // Node's own callers (the ESM loader waiting for its hooks thread) need the
   // real, process-blocking wait: their protocol assumes nothing else runs.
-  if (!shouldCooperate() || waitAsync === undefined || calledByNode()) return Reflect.apply(originalWait, Atomics, args);
-  let keepAlive: NodeJS.Timeout | undefined;
-  const release = () => {
-    if (keepAlive !== undefined) clearInterval(keepAlive);
-    keepAlive = undefined;
-  };
-  const result = cooperate<'ok' | 'not-equal' | 'timed-out'>(
-    'Atomics.wait()',
-    (done) => {
-      const outcome = Reflect.apply(waitAsync, Atomics, args) as ReturnType<WaitAsync>;
-      if (!outcome.async) {
-        done(null, outcome.value);
-        return;
-      }
-      // V8's waiter does not keep Node's event loop alive; this timer does.
-      keepAlive = setInterval(() => {}, MAX_TIMER);
-      outcome.value.then(
-        (v) => {
-          release();
-          done(null, v);
-        },
-        (e) => {
-          release();
-          done(e ?? new Error('Atomics.waitAsync failed'));
-        },
-      );
-    },
-    release,
-  );
-  // waitAsync refused the arguments: the original throws its own error for them.
-  return result === FALLBACK ? Reflect.apply(originalWait, Atomics, args) : result;
-}
-Object.defineProperty(wait, 'name', { value: 'wait', configurable: true });
-Object.defineProperty(wait, 'length', { value: originalWait.length, configurable: true });
+  { originalForNode: true },
+);

@@ -18,8 +18,8 @@ import type {
   SpawnSyncReturns,
 } from 'node:child_process';
 
-import { block } from '../hub';
-import { likeOriginal, shouldCooperate } from './sync';
+import { cooperativeSync, FALLBACK } from './internal/cooperative.js';
+import { block } from './internal/runtime.js';
 
 export * from 'node:child_process';
 
@@ -429,10 +429,9 @@ function execSyncError(ret: SpawnSyncReturns<any>, args: string[] | undefined, c
  * If the green thread is killed (or a `Timeout` fires) while the child runs,
  * the child is sent `killSignal` and its pipes are closed.
  */
-export const spawnSync = likeOriginal(function spawnSync(file: unknown, args?: unknown, options?: unknown) {
-  if (!shouldCooperate()) return Reflect.apply(original.spawnSync, childProcess, [file, args, options]);
-  return cooperativeSpawnSync(file, args, options);
-}, original.spawnSync) as typeof childProcess.spawnSync;
+export const spawnSync = cooperativeSync(original.spawnSync, ([file, args, options]) =>
+  cooperativeSpawnSync(file, args, options),
+);
 
 /**
  * `child_process.execSync`, cooperative: the command runs in a shell, as
@@ -442,10 +441,9 @@ export const spawnSync = likeOriginal(function spawnSync(file: unknown, args?: u
  * same properties). Unless `stdio` is given, the child's stderr is copied to
  * `process.stderr`, as stock does.
  */
-export const execSync = likeOriginal(function execSync(command: unknown, options?: unknown) {
-  if (!shouldCooperate()) return Reflect.apply(original.execSync, childProcess, [command, options]);
+export const execSync = cooperativeSync(original.execSync, ([command, options]) => {
   if (typeof command !== 'string' || command.includes('\u0000') || (options !== undefined && options !== null && !isPlainOptions(options))) {
-    return Reflect.apply(original.execSync, childProcess, [command, options]);
+    return FALLBACK;
   }
   const opts: Record<string, any> = { ...(options as ExecSyncOptions | undefined) };
   opts.shell = typeof opts.shell === 'string' ? opts.shell : true;
@@ -455,7 +453,7 @@ export const execSync = likeOriginal(function execSync(command: unknown, options
   const error = execSyncError(ret, undefined, command);
   if (error) throw error;
   return ret.stdout;
-}, original.execSync) as typeof childProcess.execSync;
+});
 
 /**
  * `child_process.execFileSync`, cooperative: inside a green thread only that
@@ -465,8 +463,7 @@ export const execSync = likeOriginal(function execSync(command: unknown, options
  * carrying the same). Unless `stdio` is given, the child's stderr is copied
  * to `process.stderr`, as stock does.
  */
-export const execFileSync = likeOriginal(function execFileSync(file: unknown, args?: unknown, options?: unknown) {
-  if (!shouldCooperate()) return Reflect.apply(original.execFileSync, childProcess, [file, args, options]);
+export const execFileSync = cooperativeSync(original.execFileSync, ([file, args, options]) => {
   let argv: string[];
   let opts: unknown = options;
   if (Array.isArray(args)) {
@@ -477,14 +474,14 @@ export const execFileSync = likeOriginal(function execFileSync(file: unknown, ar
   } else if (args === null || args === undefined) {
     argv = [];
   } else {
-    return Reflect.apply(original.execFileSync, childProcess, [file, args, options]);
+    return FALLBACK;
   }
   const o = (opts ?? {}) as ExecFileSyncOptions;
   if (
     !isPlainOptions(o) ||
     (o.argv0 !== null && o.argv0 !== undefined && (typeof o.argv0 !== 'string' || o.argv0.includes('\u0000')))
   ) {
-    return Reflect.apply(original.execFileSync, childProcess, [file, args, options]);
+    return FALLBACK;
   }
   const inheritStderr = !o.stdio;
   const ret = cooperativeSpawnSync(file, argv, o);
@@ -492,4 +489,4 @@ export const execFileSync = likeOriginal(function execFileSync(file: unknown, ar
   const error = execSyncError(ret, [(o.argv0 as string) || (file as string), ...argv]);
   if (error) throw error;
   return ret.stdout;
-}, original.execFileSync) as typeof childProcess.execFileSync;
+});

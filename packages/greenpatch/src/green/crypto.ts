@@ -8,7 +8,7 @@
 // Node's own.
 import crypto = require('node:crypto');
 
-import { cooperate, FALLBACK, likeOriginal, shouldCooperate, withoutTrailingUndefined, type Done } from './sync';
+import { cooperate, cooperativeSync, withoutTrailingUndefined, type Done } from './internal/cooperative.js';
 
 export * from 'node:crypto';
 
@@ -43,11 +43,11 @@ function define(
   const asyncFn = (crypto as any)[asyncName] as AnyFunction | undefined;
   if (typeof syncFn !== 'function' || typeof asyncFn !== 'function') return;
   const what = `crypto.${name}()`;
-  syncFunctions[name] = likeOriginal(function (this: unknown, ...args: unknown[]) {
-    if (!shouldCooperate() || stayInline(args)) return Reflect.apply(syncFn, this, args);
-    const result = cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, crypto, [...withoutTrailingUndefined(args), shape(done)]));
-    return result === FALLBACK ? Reflect.apply(syncFn, this, args) : result;
-  }, syncFn);
+  syncFunctions[name] = cooperativeSync(
+    syncFn,
+    (args) => cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, crypto, [...withoutTrailingUndefined(args), shape(done)])),
+    { inline: stayInline },
+  );
 }
 
 const value = (done: Done<unknown>) => (error: unknown, result?: unknown) => done(error, result);

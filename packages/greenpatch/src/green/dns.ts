@@ -9,8 +9,8 @@
 import dns = require('node:dns');
 import type { LookupAddress, LookupOptions } from 'node:dns';
 
-import { inGreenThread, suspend } from './runtime.js';
-
+import { likeOriginal } from './internal/cooperative.js';
+import { block, mayBlock } from './internal/runtime.js';
 
 /** Callback results with more than one value, named as `dns.promises` names them. */
 const shapes: Record<string, readonly string[]> = {
@@ -21,7 +21,7 @@ const shapes: Record<string, readonly string[]> = {
 type Callback = (error: NodeJS.ErrnoException | null, ...results: any[]) => void;
 
 function callSync(original: Function, thisArg: unknown, args: unknown[], name: string): any {
-  return suspend<any>(`dns.${name}()`, (k) => {
+  return block<any>(`dns.${name}()`, (k) => {
     const done: Callback = (error, ...results) => {
       if (error) return k.fail(error);
       const shape = shapes[name];
@@ -37,32 +37,35 @@ function callSync(original: Function, thisArg: unknown, args: unknown[], name: s
   });
 }
 
-/** Copies what Node's `util.promisify` reads from the original (its custom symbols), and its name and arity. */
-function likeOriginal<F extends Function>(wrapper: F, original: Function, name: string): F {
-  Object.defineProperty(wrapper, 'name', { value: name, configurable: true });
-  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
-  for (const key of Reflect.ownKeys(original)) {
-    if (typeof key === 'symbol') Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(original, key)!);
-  }
-  return wrapper;
-}
-
 /**
- * The green version of callback-only function `name`: of `dns` when
- * `original` is a getter (Node re-binds the module's resolve functions on
- * `setServers`, so the current one is looked up at each call), of
- * `dns.Resolver.prototype` when it is the method itself.
+ * The green version of the callback-only function `name`, calling what
+ * `current()` returns at each call: with a callback, or where the caller
+ * may not block, that function itself; otherwise its result, blocking the
+ * green thread.
  */
-function greenVersion(name: string, original: Function | (() => Function), dynamic: boolean): Function {
-  const current = dynamic ? (original as () => Function) : () => original as Function;
+function greenCalling(name: string, current: () => Function): Function {
   return likeOriginal(
     function (this: unknown, ...args: unknown[]) {
-      if (typeof args[args.length - 1] === 'function' || !inGreenThread()) return Reflect.apply(current(), this, args);
+      if (typeof args[args.length - 1] === 'function' || !mayBlock()) return Reflect.apply(current(), this, args);
       return callSync(current(), this, args, name);
     },
     current(),
     name,
   );
+}
+
+/**
+ * The green version of `dns`'s function `name`. Node re-binds the module's
+ * resolve functions on `setServers`, so the current original is looked up
+ * at each call.
+ */
+function greenModuleFunction(name: string): Function {
+  return greenCalling(name, () => originals[name]);
+}
+
+/** The green version of the `dns.Resolver.prototype` method `original`. */
+function greenMethod(name: string, original: Function): Function {
+  return greenCalling(name, () => original);
 }
 
 /** The `*Sync` version of callback-only function `name` of `dns`. */
@@ -89,7 +92,7 @@ export const greenFunctions: Record<string, Function> = {};
 /** The added `*Sync` functions, by name (`lookupSync`, ...). */
 export const syncFunctions: Record<string, Function> = {};
 for (const name of callbackFunctionNames) {
-  greenFunctions[name] = greenVersion(name, () => originals[name], true);
+  greenFunctions[name] = greenModuleFunction(name);
   syncFunctions[`${name}Sync`] = syncVersion(name, () => originals[name]);
 }
 
@@ -186,14 +189,14 @@ export const resolverMethodNames: readonly string[] = Object.getOwnPropertyNames
  * originals the patcher hands over.
  */
 export function greenResolverMethod(name: string, original: Function): Function {
-  return greenVersion(name, original, false);
+  return greenMethod(name, original);
 }
 
 /** A `dns.Resolver` whose methods, called without a callback inside a green thread, return their result. */
 export class Resolver extends dns.Resolver {}
 for (const name of resolverMethodNames) {
   Object.defineProperty(Resolver.prototype, name, {
-    value: greenVersion(name, (dns.Resolver.prototype as any)[name], false),
+    value: greenMethod(name, (dns.Resolver.prototype as any)[name]),
     writable: true,
     configurable: true,
     enumerable: false,

@@ -8,7 +8,7 @@
 // internals), they are Node's own functions.
 import fs = require('node:fs');
 
-import { calledByNode, cooperate, FALLBACK, likeOriginal, shouldCooperate, withoutTrailingUndefined, type Done } from './sync';
+import { cooperate, cooperativeSync, FALLBACK, withoutTrailingUndefined, type Done } from './internal/cooperative.js';
 
 export * from 'node:fs';
 
@@ -37,8 +37,6 @@ const pairs = [
 ] as const;
 
 type AnyFunction = (...args: any[]) => any;
-
-const originals = new Map<string, AnyFunction>();
 
 /** Extra handling for a few functions whose sync form differs from a plain "callback value". */
 interface Special {
@@ -92,14 +90,12 @@ const specials: Record<string, Special> = {
 function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction, owner: object): AnyFunction {
   const special = specials[name] ?? {};
   const what = `fs.${name}Sync()`;
-  const wrapper = function (this: unknown, ...args: unknown[]) {
-    if (!shouldCooperate() || special.inline?.(args) || calledByNode()) return Reflect.apply(syncFn, this, args);
-    let result: unknown;
+  const body = function (this: unknown, args: unknown[]) {
     // Only an error the operation itself reported may be answered by the
     // original; a kill() or Timeout interrupting the wait propagates.
     let reported: unknown = undefined;
     try {
-      result = cooperate<unknown>(
+      return cooperate<unknown>(
         what,
         (done: Done<unknown>) =>
           Reflect.apply(asyncFn, owner, [
@@ -116,10 +112,8 @@ function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction
       if (error === reported && special.rerunOn?.(error, args)) return Reflect.apply(syncFn, this, args);
       throw error;
     }
-    if (result === FALLBACK) return Reflect.apply(syncFn, this, args);
-    return result;
   };
-  return likeOriginal(wrapper, syncFn);
+  return cooperativeSync(syncFn, body, { inline: special.inline, originalForNode: true });
 }
 
 /** The cooperative functions, by export name (`readFileSync`, ...): what the `fs` patch installs. */
@@ -129,7 +123,6 @@ for (const name of pairs) {
   const syncFn = (fs as any)[`${name}Sync`];
   const asyncFn = (fs as any)[name];
   if (typeof syncFn !== 'function' || typeof asyncFn !== 'function') continue; // e.g. lchmod off macOS
-  originals.set(`${name}Sync`, syncFn);
   syncFunctions[`${name}Sync`] = makeCooperative(name, syncFn, asyncFn, fs);
 }
 
@@ -146,14 +139,14 @@ if (syncFunctions.realpathSync !== undefined && typeof fs.realpathSync.native ==
 {
   // existsSync never throws: a bad path or any error means false. Its
   // callback form (`fs.exists`) is deprecated, so access(F_OK) stands in.
-  const original = fs.existsSync;
-  syncFunctions.existsSync = likeOriginal(function existsSync(this: unknown, path: unknown) {
-    if (!shouldCooperate() || calledByNode()) return Reflect.apply(original, this, [path]);
-    const result = cooperate<boolean>('fs.existsSync()', (done) =>
-      fs.access(path as fs.PathLike, fs.constants.F_OK, (error) => done(null, !error)),
-    );
-    return result === FALLBACK ? Reflect.apply(original, this, [path]) : result;
-  }, original);
+  syncFunctions.existsSync = cooperativeSync(
+    fs.existsSync,
+    ([path]) =>
+      cooperate<boolean>('fs.existsSync()', (done) =>
+        fs.access(path as fs.PathLike, fs.constants.F_OK, (error) => done(null, !error)),
+      ),
+    { originalForNode: true },
+  );
 }
 
 /**
@@ -184,11 +177,13 @@ export const dirMethods: Record<'readSync' | 'closeSync', (original: AnyFunction
 
 function dirMethod(original: AnyFunction, asyncName: 'read' | 'close'): AnyFunction {
   const what = `fs.Dir.${asyncName}Sync()`;
-  return likeOriginal(function (this: fs.Dir, ...args: unknown[]) {
-    if (!shouldCooperate() || calledByNode()) return Reflect.apply(original, this, args);
-    const asyncFn = (this as any)?.[asyncName];
-    if (typeof asyncFn !== 'function') return Reflect.apply(original, this, args);
-    const result = cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, this, [done]));
-    return result === FALLBACK ? Reflect.apply(original, this, args) : result;
-  }, original);
+  return cooperativeSync(
+    original,
+    function (this: unknown) {
+      const asyncFn = (this as any)?.[asyncName];
+      if (typeof asyncFn !== 'function') return FALLBACK;
+      return cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, this, [done]));
+    },
+    { originalForNode: true },
+  );
 }

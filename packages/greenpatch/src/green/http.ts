@@ -7,18 +7,23 @@
 import http = require('node:http');
 import type { RequestOptions } from 'node:http';
 
-import { greenEmit } from './listeners.js';
-import { requestArgs, sendSync, type Body, SyncResponse } from './response.js';
+import { greenHttpApi, type RequestSync } from './internal/http-api.js';
+import type { SyncResponse } from './internal/response.js';
 
 export * from 'node:http';
 
 // The names of node:http (on any supported Node) for ESM importers: Node learns
 // a CommonJS module's named exports by reading its source, and does not follow
-// the re-export of a builtin above. This never runs.
+// the re-export of a builtin above. This never runs; a test checks the list.
 if ((0 as number) === 1) {
   exports.Agent = exports.ClientRequest = exports.CloseEvent = exports.IncomingMessage = exports.METHODS = exports.MessageEvent = exports.OutgoingMessage = exports.STATUS_CODES = exports.ServerResponse = exports.WebSocket = exports.get = exports.globalAgent = exports.maxHeaderSize = exports.request = exports.setGlobalProxyFromEnv = exports.setMaxIdleHTTPParsers = exports.validateHeaderName = exports.validateHeaderValue = undefined;
 }
-export { SyncResponse, type Body } from './response.js';
+export { SyncResponse, type Body } from './internal/response.js';
+
+/** An `http.Server` whose 'request' and 'connection' listeners each run in their own green thread. */
+export class Server extends http.Server {}
+
+const api = greenHttpApi(http, 'http', Server);
 
 /**
  * Sends a request and blocks the green thread until the response head is
@@ -27,44 +32,21 @@ export { SyncResponse, type Body } from './response.js';
  * headers, agent, ...). Keep-alive agents reuse the connection once the body
  * has been read. Throws Node's errors (ECONNREFUSED, ...).
  */
-export function requestSync(url: string | URL | RequestOptions, body?: Body): SyncResponse;
-export function requestSync(url: string | URL, options: RequestOptions, body?: Body): SyncResponse;
-export function requestSync(...args: unknown[]): SyncResponse {
-  const { call, body } = requestArgs(args);
-  return sendSync('http.requestSync()', () => Reflect.apply(http.request, http, call), body);
-}
+export const requestSync: RequestSync = api.requestSync;
 
 /** `requestSync` with method GET: `getSync(url)`, `getSync(url, options)`, `getSync(options)`. */
-export function getSync(url: string | URL | RequestOptions, options?: RequestOptions): SyncResponse {
-  return sendSync('http.getSync()', () => (options === undefined ? http.get(url as any) : http.get(url as any, options)), undefined);
-}
-
-const serverEvents: ReadonlySet<string | symbol> = new Set(['request', 'connection']);
-const requestEvents: ReadonlySet<string | symbol> = new Set(['request']);
-const netServerProto = Object.getPrototypeOf(http.Server.prototype);
+export const getSync: (url: string | URL | RequestOptions, options?: RequestOptions) => SyncResponse = api.getSync;
 
 /**
  * The `emit` greenpatch puts on `http.Server.prototype` when `http` is
- * patched: 'request' listeners each run in their own green thread; other
- * events go to `net.Server.prototype.emit` (green for 'connection' when `net`
- * is patched).
+ * patched, in place of `original`: 'request' listeners each run in their
+ * own green thread; other events go to `original` (net.Server's emit, green
+ * for 'connection' when `net` is patched, or a wrapper put there before).
  */
-export function makeServerEmit(): (...args: any[]) => boolean {
-  return greenEmit(requestEvents, () => netServerProto.emit);
-}
-
-/** An `http.Server` whose 'request' and 'connection' listeners each run in their own green thread. */
-export class Server extends http.Server {}
-Object.defineProperty(Server.prototype, 'emit', {
-  value: greenEmit(serverEvents, () => http.Server.prototype.emit),
-  writable: true,
-  configurable: true,
-  enumerable: false,
-});
+export const makeServerEmit = api.makeServerEmit;
 
 /** `http.createServer`, returning a green {@link Server}. */
-export function createServer(requestListener?: http.RequestListener): Server;
-export function createServer(options: http.ServerOptions, requestListener?: http.RequestListener): Server;
-export function createServer(...args: any[]): Server {
-  return new Server(...args);
-}
+export const createServer: {
+  (requestListener?: http.RequestListener): Server;
+  (options: http.ServerOptions, requestListener?: http.RequestListener): Server;
+} = api.createServer;

@@ -7,9 +7,12 @@
 // does not use, so nothing else changes.
 import net = require('node:net');
 
-import { greenEmit } from './listeners.js';
-import { codedError, suspend } from './runtime.js';
-import { accept, quietErrors, readLine, recv, recvExactly, sendall } from './socket.js';
+import { EventEmitter } from 'node:events';
+
+import type { Emit } from './internal/listeners.js';
+import { greenServerClass, patchedServerEmit } from './internal/server-emit.js';
+import { block, codedError } from './internal/runtime.js';
+import { accept, quietErrors, readLine, recv, recvExactly, sendall } from './internal/socket.js';
 
 export * from 'node:net';
 
@@ -60,18 +63,13 @@ const connectionEvents: ReadonlySet<string | symbol> = new Set(['connection', 's
  * 'connection' listeners (and TLS servers' 'secureConnection' listeners)
  * each run in their own green thread.
  */
-export function makeServerEmit(original: (...args: any[]) => boolean): (...args: any[]) => boolean {
-  return greenEmit(connectionEvents, () => original);
+export function makeServerEmit(original: Emit): Emit {
+  return patchedServerEmit(connectionEvents, original, EventEmitter.prototype);
 }
 
 /** A `net.Server` whose 'connection' listeners each run in their own green thread. */
 export class Server extends net.Server {}
-Object.defineProperty(Server.prototype, 'emit', {
-  value: greenEmit(connectionEvents, () => net.Server.prototype.emit),
-  writable: true,
-  configurable: true,
-  enumerable: false,
-});
+greenServerClass(Server, connectionEvents, net.Server);
 
 /** `net.createServer`, returning a {@link Server}. */
 export function createServer(connectionListener?: (socket: net.Socket) => void): Server;
@@ -95,7 +93,7 @@ export function connectSync(...args: any[]): net.Socket {
     throw codedError('ERR_INVALID_ARG_TYPE', 'connectSync() takes no callback; it returns the connected socket');
   }
   let socket: net.Socket | undefined;
-  return suspend<net.Socket>('net.connectSync()', (k) => {
+  return block<net.Socket>('net.connectSync()', (k) => {
     const s = net.connect(...(args as [any]));
     socket = s;
     const onConnect = (): void => {

@@ -8,7 +8,7 @@
 // form does. Outside a green thread, and on the hub, they are Node's own.
 import zlib = require('node:zlib');
 
-import { cooperate, FALLBACK, likeOriginal, shouldCooperate } from './sync';
+import { cooperate, cooperativeSync } from './internal/cooperative.js';
 
 export * from 'node:zlib';
 
@@ -52,11 +52,11 @@ for (const name of names) {
   const asyncFn = (zlib as any)[name] as AnyFunction | undefined;
   if (typeof syncFn !== 'function' || typeof asyncFn !== 'function') continue;
   const what = `zlib.${name}Sync()`;
-  syncFunctions[`${name}Sync`] = likeOriginal(function (this: unknown, buffer: unknown, options?: unknown) {
-    if (!shouldCooperate() || inputBytes(buffer) < SYNC_BELOW_BYTES) return Reflect.apply(syncFn, this, [buffer, options]);
-    const result = cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, zlib, [buffer, options ?? {}, done]));
-    return result === FALLBACK ? Reflect.apply(syncFn, this, [buffer, options]) : result;
-  }, syncFn);
+  syncFunctions[`${name}Sync`] = cooperativeSync(
+    syncFn,
+    ([buffer, options]) => cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, zlib, [buffer, options ?? {}, done])),
+    { inline: ([buffer]) => inputBytes(buffer) < SYNC_BELOW_BYTES },
+  );
 }
 
 /**

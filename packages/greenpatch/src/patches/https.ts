@@ -11,5 +11,5 @@ export const definition: PatchDefinition = {
   module: 'https',
   target: () => https,
   exports: () => ({ requestSync, getSync }),
-  members: [{ path: 'Server.prototype', methods: { emit: () => makeServerEmit() } }],
+  members: [{ path: 'Server.prototype', methods: { emit: makeServerEmit } }],
 };

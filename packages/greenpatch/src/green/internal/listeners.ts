@@ -35,7 +35,7 @@ function isPlain(listener: Function): boolean {
   return typeof inner === 'function' && plain.has(inner);
 }
 
-type Emit = (this: any, type: any, ...args: any[]) => boolean;
+export type Emit = (this: any, type: any, ...args: any[]) => boolean;
 
 /**
  * An `emit` that runs the listeners of `types` in green threads and hands

@@ -3,10 +3,10 @@
 // `connect` would clash with `net.connect`, which must stay Node's own.
 import net = require('node:net');
 
-import { spawn } from '../greenthread.js';
-import { codedError, suspend } from './runtime.js';
-import { acceptState } from './socket.js';
-import { connectSync } from './net.js';
+import { spawn } from './greenthread.js';
+import { block, codedError } from './green/internal/runtime.js';
+import { acceptState } from './green/internal/socket.js';
+import { connectSync } from './green/net.js';
 
 /**
  * Creates a TCP server listening on `port` (0: any free port) and `host`
@@ -28,7 +28,7 @@ export function listen(portOrOptions: number | string | net.ListenOptions, host?
   const server = new net.Server();
   // Queue connections from the start, so that none is lost before the first accept().
   acceptState(server);
-  return suspend<net.Server>('listen()', (k) => {
+  return block<net.Server>('listen()', (k) => {
     const onListening = (): void => {
       server.off('error', onError);
       k.resume(server);
@@ -104,7 +104,7 @@ export function serve(server: net.Server, handler: Handler, options: ServeOption
   for (;;) {
     if (stopped !== undefined) break;
     if (active >= concurrency) {
-      suspend<net.Socket | null>('serve()', (k) => {
+      block<net.Socket | null>('serve()', (k) => {
         waiting = (s) => k.resume(s);
         return () => (waiting = undefined);
       });
@@ -113,7 +113,7 @@ export function serve(server: net.Server, handler: Handler, options: ServeOption
     let socket = state.queue.shift();
     if (socket === undefined) {
       if (state.closed) break;
-      const got = suspend<net.Socket | null>('serve()', (k) => {
+      const got = block<net.Socket | null>('serve()', (k) => {
         const waiter = {
           resume: (s: net.Socket) => {
             waiting = undefined;

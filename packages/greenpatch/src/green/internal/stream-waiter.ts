@@ -7,9 +7,8 @@
 // blocked.
 import type { Duplex } from 'node:stream';
 
-import { park, requireTask, wakeParked, type Task } from '../hub.js';
-import { codedError } from './runtime.js';
-import { TurnBatch } from '../turn-batch.js';
+import { TurnBatch } from '../../turn-batch.js';
+import { codedError, park, requireTask, wakeParked, type Task } from './runtime.js';
 
 const kWaiter = Symbol('greenpatch.streamWaiter');
 

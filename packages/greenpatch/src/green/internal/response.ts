@@ -4,7 +4,7 @@
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import type { Readable } from 'node:stream';
 
-import { codedError, suspend } from './runtime.js';
+import { block, codedError } from './runtime.js';
 
 /** A request body: sent as it is. */
 export type Body = string | Uint8Array;
@@ -94,7 +94,7 @@ export class SyncResponse {
 }
 
 function waitForMore(stream: Readable): void {
-  suspend<void>('response.read()', (k) => {
+  block<void>('response.read()', (k) => {
     const off = (): void => {
       stream.off('readable', done);
       stream.off('close', done);
@@ -122,7 +122,7 @@ function waitForMore(stream: Readable): void {
  * Timeout, a kill) destroys the request.
  */
 export function sendSync(what: string, start: () => ClientRequest, body: Body | undefined): SyncResponse {
-  return suspend<SyncResponse>(what, (k) => {
+  return block<SyncResponse>(what, (k) => {
     const request = start();
     let settled = false;
     const onResponse = (message: IncomingMessage): void => {

@@ -7,7 +7,7 @@
 import type { Server, Socket, AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-import { codedError, suspend } from './runtime.js';
+import { block, codedError } from './runtime.js';
 import { waiterOf } from './stream-waiter.js';
 
 type Chunk = Buffer | string;
@@ -213,7 +213,7 @@ export function accept(this: Server): [Socket, AddressInfo] {
     if (state.closed) {
       throw codedError('ERR_SERVER_NOT_RUNNING', 'accept() on a server that is not listening');
     }
-    socket = suspend<Socket>('server.accept()', (k) => {
+    socket = block<Socket>('server.accept()', (k) => {
       const waiter = { resume: (s: Socket) => k.resume(s), fail: (e: unknown) => k.fail(e) };
       state.waiters.push(waiter);
       return () => {

@@ -1,6 +1,9 @@
-// The bridge the cooperative `*Sync` functions are built on: start Node's
-// asynchronous form of an operation, then block only the calling green thread
-// until its callback fires. Outside a green thread (and on the hub) every
+// The cooperative machinery the `*Sync` functions are built on: one factory
+// for the wrapper (Node's own where the caller may not block, the
+// cooperative body otherwise, Node's own again when the body declines), and
+// the bridge most bodies use: start Node's asynchronous form of an
+// operation, then block only the calling green thread until its callback
+// fires. Outside a green thread (and on the hub) every
 // cooperative function calls Node's original instead, so its behaviour there
 // is stock by construction.
 //
@@ -9,9 +12,7 @@
 // synchronously the cooperative function calls the original `*Sync` function
 // with the same arguments, so the caller gets exactly the error (or, for the
 // rare input only the sync form accepts, exactly the result) stock Node gives.
-import { executionAsyncId } from 'node:async_hooks';
-
-import { block, currentTaskOrUndefined } from '../hub';
+import { block, mayBlock } from './runtime.js';
 
 /** Returned by {@link cooperate} when the asynchronous form rejected the arguments synchronously. */
 export const FALLBACK: unique symbol = Symbol('greenpatch.fallback');
@@ -129,19 +130,37 @@ export function calledByNode(): boolean {
   return found;
 }
 
+type AnyFunction = (...args: any[]) => any;
+
+/** Options of {@link cooperativeSync}. */
+export interface CooperativeOptions {
+  /** Given the arguments, whether the call stays Node's own (e.g. an input too small to be worth a thread-pool round trip). */
+  inline?: (args: unknown[]) => boolean;
+  /** Node's own too when Node itself is the caller (see {@link calledByNode}): for what its module loader and internals call. */
+  originalForNode?: boolean;
+}
+
 /**
- * Whether a cooperative function should block its green thread rather than
- * call the original: inside a green thread, and not inside an
- * `AsyncResource.runInAsyncScope()` entered within it, where the hub refuses
- * to suspend (ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE). A `*Sync` call there
- * blocks the process, as in stock Node, rather than throw.
+ * The cooperative version of the blocking function `original`: where the
+ * caller may not block (outside a green thread, on the hub, inside an async
+ * scope entered in the thread: see `mayBlock`), or `options` say so, it is
+ * `original` itself; otherwise `body(args)` runs in the green thread, and
+ * when it returns {@link FALLBACK} (the asynchronous form refused the
+ * arguments, or they are beyond what the body reproduces) `original` runs
+ * after all, so that the caller gets exactly stock's result or error. The
+ * wrapper looks like `original` (see {@link likeOriginal}).
  */
-export function shouldCooperate(): boolean {
-  const task = currentTaskOrUndefined() as { entryAsyncId?: unknown } | undefined;
-  if (task === undefined) return false;
-  // The hub records the async id its thread runs under; a different one
-  // means an async scope was entered since (see the hub's blockTask()).
-  return typeof task.entryAsyncId !== 'number' || task.entryAsyncId === executionAsyncId();
+export function cooperativeSync<F extends AnyFunction>(
+  original: F,
+  body: (this: unknown, args: unknown[]) => unknown,
+  options: CooperativeOptions = {},
+): F {
+  const { inline, originalForNode = false } = options;
+  return likeOriginal(function (this: unknown, ...args: unknown[]) {
+    if (!mayBlock() || inline?.(args) === true || (originalForNode && calledByNode())) return Reflect.apply(original, this, args);
+    const result = Reflect.apply(body, this, [args]);
+    return result === FALLBACK ? Reflect.apply(original, this, args) : result;
+  }, original) as unknown as F;
 }
 
 /**
@@ -149,8 +168,8 @@ export function shouldCooperate(): boolean {
  * extra properties (e.g. `realpathSync.native`, promisify symbols), so that
  * code inspecting the function sees what stock Node shows.
  */
-export function likeOriginal<F extends Function>(wrapper: F, original: Function): F {
-  Object.defineProperty(wrapper, 'name', { value: original.name, configurable: true });
+export function likeOriginal<F extends Function>(wrapper: F, original: Function, name: string = original.name): F {
+  Object.defineProperty(wrapper, 'name', { value: name, configurable: true });
   Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
   for (const key of Reflect.ownKeys(original)) {
     if (key === 'name' || key === 'length' || key === 'prototype') continue;

@@ -1,0 +1,49 @@
+// What greenpatch/green/http and greenpatch/green/https add to Node's
+// modules, written once: `requestSync`/`getSync`, the green `Server`'s
+// `emit`, `createServer`, and the `emit` the patch puts on the module's
+// `Server.prototype`. https is the same over TLS.
+import type { RequestOptions } from 'node:http';
+
+import type { Emit } from './listeners.js';
+import { requestArgs, sendSync, type Body, SyncResponse } from './response.js';
+import { greenServerClass, patchedServerEmit } from './server-emit.js';
+
+/** The part of `node:http` or `node:https` the green additions use. */
+interface HttpModule {
+  request(...args: any[]): import('node:http').ClientRequest;
+  get(...args: any[]): import('node:http').ClientRequest;
+  Server: { prototype: { emit: Emit } };
+}
+
+/** `requestSync`'s overloads, as both modules export it. */
+export interface RequestSync {
+  (url: string | URL | RequestOptions, body?: Body): SyncResponse;
+  (url: string | URL, options: RequestOptions, body?: Body): SyncResponse;
+}
+
+const serverEvents: ReadonlySet<string | symbol> = new Set(['request', 'connection']);
+const requestEvents: ReadonlySet<string | symbol> = new Set(['request']);
+
+/** The green additions for `mod` (`name` is `'http'` or `'https'`, for messages). */
+export function greenHttpApi<S>(mod: HttpModule, name: string, Server: new (...args: any[]) => S) {
+  // http.Server's emit is net.Server's; https.Server's is tls.Server's.
+  const parent = Object.getPrototypeOf(mod.Server.prototype) as { emit: Emit };
+  greenServerClass(Server, serverEvents, mod.Server);
+  return {
+    requestSync: function requestSync(...args: unknown[]): SyncResponse {
+      const { call, body } = requestArgs(args);
+      return sendSync(`${name}.requestSync()`, () => Reflect.apply(mod.request, mod, call), body);
+    } as RequestSync,
+    getSync: function getSync(url: string | URL | RequestOptions, options?: RequestOptions): SyncResponse {
+      return sendSync(`${name}.getSync()`, () => (options === undefined ? mod.get(url) : mod.get(url, options)), undefined);
+    },
+    /**
+     * The `emit` the patch puts on `Server.prototype` in place of `original`:
+     * 'request' listeners each run in their own green thread; other events
+     * go to `original` (the parent's, green for 'connection' when `net` is
+     * patched, or whatever wrapper was put on the prototype before).
+     */
+    makeServerEmit: (original: Emit): Emit => patchedServerEmit(requestEvents, original, parent),
+    createServer: (...args: any[]): S => new Server(...args),
+  };
+}
