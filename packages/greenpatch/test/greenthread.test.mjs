@@ -19,7 +19,7 @@ import {
   setErrorHandler,
 } from 'greenpatch';
 import Fiber from '@greenpatch/fibers';
-import { green, delay, turns } from './helpers.mjs';
+import { green, delay, turns } from './helpers/green.mjs';
 
 test.beforeEach((t) => t.timeout(10_000));
 

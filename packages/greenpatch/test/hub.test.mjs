@@ -17,7 +17,7 @@ import {
   GreenThreadExit,
   joinAll,
 } from 'greenpatch';
-import { green, delay, turns } from './helpers.mjs';
+import { green, delay, turns } from './helpers/green.mjs';
 
 test.beforeEach((t) => t.timeout(10_000));
 

@@ -3,7 +3,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawn, sleep, wait, GreenPool, GreenPile, GreenThread, Event, setErrorHandler } from 'greenpatch';
-import { green, turns } from './helpers.mjs';
+import { green, turns } from './helpers/green.mjs';
 
 test.beforeEach((t) => t.timeout(30_000));
 

@@ -15,7 +15,7 @@ import {
   Empty,
   defaultCompare,
 } from 'greenpatch';
-import { green, turns } from './helpers.mjs';
+import { green, turns } from './helpers/green.mjs';
 
 test.beforeEach((t) => t.timeout(30_000));
 

@@ -18,7 +18,7 @@ import {
   Queue,
   GreenThreadExit,
 } from 'greenpatch';
-import { green, turns } from './helpers.mjs';
+import { green, turns } from './helpers/green.mjs';
 
 test.beforeEach((t) => t.timeout(10_000));
 

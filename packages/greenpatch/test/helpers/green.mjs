@@ -1,20 +1,23 @@
 // Test helpers: run a function in a green thread and get a promise of its
-// result, and start/stop plain Node servers on loopback.
+// result, wait for event-loop turns, and start/stop plain Node servers on loopback.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { spawn } from 'greenpatch';
 
-/** Runs `fn` in a new green thread; resolves with what it returns, rejects with what it throws. */
-export function green(fn) {
+/** Runs `fn(...args)` in a new green thread; resolves with what it returns, rejects with what it throws (or what killed it). */
+export function green(fn, ...args) {
   return new Promise((resolve, reject) => {
-    spawn(() => {
-      try {
-        resolve(fn());
-      } catch (error) {
-        reject(error);
-      }
-    });
+    const thread = spawn(fn, ...args);
+    thread.link(() => (thread.successful() ? resolve(thread.value) : reject(thread.exception)));
   });
+}
+
+/** A promise resolved with `value` after `ms` (setTimeout). */
+export const delay = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value));
+
+/** A promise resolved after the next `n` event-loop turns. */
+export async function turns(n = 3) {
+  for (let i = 0; i < n; i++) await new Promise(setImmediate);
 }
 
 /** A stock net server on 127.0.0.1 (listener as given); resolves when listening. */

@@ -2,20 +2,29 @@
 // own, written once for the green Server classes (net, http, https) and for
 // the `emit` the patches put on Node's server prototypes.
 import { greenEmit, type Emit } from './listeners.js';
+import { runGreen } from './runtime.js';
 
 /**
  * The `emit` a patch puts on a server prototype in place of `original` (the
- * value it had there, own or inherited): listeners of `types` run each in a
- * green thread; every other event goes to `original`. When `original` is
- * the one inherited from `parent` (nothing on the prototype itself), the
- * parent's current `emit` is looked up at each call instead, so that
- * patching or reverting the parent later (`net` under `http`) takes effect.
- * An `emit` someone put on the prototype itself (an APM's wrapper) is kept
- * and called.
+ * value it had there, own or inherited), so that the listeners of `types`
+ * run in green threads:
+ *
+ * - When `original` is the one inherited from `parent` (nothing on the
+ *   prototype itself), each listener runs in a green thread of its own and
+ *   other events go to the parent's current `emit`, looked up at each call,
+ *   so that patching or reverting the parent later (`net` under `http`)
+ *   takes effect.
+ * - When `original` was put on the prototype itself (an APM's wrapper), it
+ *   is called for every event, as it expects: for an event of `types` the
+ *   whole of it runs in one green thread, where it calls the listeners.
  */
 export function patchedServerEmit(types: ReadonlySet<string | symbol>, original: Emit, parent: { emit: Emit }): Emit {
   if (original === parent.emit) return greenEmit(types, () => parent.emit);
-  return greenEmit(types, () => original);
+  return function emit(this: any, type: string | symbol): boolean {
+    if (!types.has(type) || this.listenerCount(type) === 0) return Reflect.apply(original, this, arguments);
+    runGreen(original, this, Array.from(arguments));
+    return true;
+  } as Emit;
 }
 
 /** Gives the green `Server` class an `emit` running the listeners of `types` in green threads, over `base`'s own. */
