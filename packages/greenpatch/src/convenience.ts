@@ -4,7 +4,7 @@
 import net = require('node:net');
 
 import { spawn } from './greenthread.js';
-import { block, codedError } from './green/internal/runtime.js';
+import { block, blockUntilEvent, codedError } from './green/internal/runtime.js';
 import { acceptState } from './green/internal/socket.js';
 import { connectSync } from './green/net.js';
 
@@ -28,24 +28,13 @@ export function listen(portOrOptions: number | string | net.ListenOptions, host?
   const server = new net.Server();
   // Queue connections from the start, so that none is lost before the first accept().
   acceptState(server);
-  return block<net.Server>('listen()', (k) => {
-    const onListening = (): void => {
-      server.off('error', onError);
-      k.resume(server);
-    };
-    const onError = (error: Error): void => {
-      server.off('listening', onListening);
-      k.fail(error);
-    };
-    server.once('listening', onListening);
-    server.once('error', onError);
-    server.listen(options);
-    return () => {
-      server.off('listening', onListening);
-      server.off('error', onError);
-      server.close();
-    };
-  });
+  return blockUntilEvent(
+    'listen()',
+    'listening',
+    () => server.listen(options),
+    () => server,
+    () => server.close(),
+  );
 }
 
 /**

@@ -13,14 +13,14 @@ export {
   wait,
   type JoinAllOptions,
   type KillAllOptions,
-} from './greenthread';
-export { GreenPile, GreenPool } from './pool';
-export { Channel, defaultCompare, JoinableQueue, LifoQueue, PriorityQueue, Queue } from './queue';
-export { AsyncResult, Event } from './event';
-export { BoundedSemaphore, RLock, Semaphore, type Held } from './lock';
-export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout';
-export { local } from './local';
-export { Empty, Full, GreenThreadExit, TimeoutError, type CodedError } from './errors';
+} from './greenthread.js';
+export { GreenPile, GreenPool } from './pool.js';
+export { Channel, defaultCompare, JoinableQueue, LifoQueue, PriorityQueue, Queue } from './queue.js';
+export { AsyncResult, Event } from './event.js';
+export { BoundedSemaphore, RLock, Semaphore, type Held } from './lock.js';
+export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
+export { local } from './local.js';
+export { Empty, Full, GreenThreadExit, TimeoutError, type CodedError } from './errors.js';
 export {
   getOriginal,
   isPatched,
@@ -32,6 +32,6 @@ export {
   type MemberPatch,
   type PatchDefinition,
   type PatchOptions,
-} from './patcher';
+} from './patcher.js';
 export { connect, listen, serve, StopServe, type ServeOptions } from './convenience.js';
 export { SyncResponse, type Body } from './green/internal/response.js';

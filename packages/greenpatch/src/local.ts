@@ -1,5 +1,5 @@
 // Green-thread-local storage.
-import { currentTaskOrUndefined } from './hub';
+import { currentTaskOrUndefined } from './hub.js';
 
 const HUB_KEY = {};
 

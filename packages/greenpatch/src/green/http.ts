@@ -5,10 +5,8 @@
 // `createServer`). Every export of `node:http` is here and behaves as in
 // stock Node.
 import http = require('node:http');
-import type { RequestOptions } from 'node:http';
 
-import { greenHttpApi, type RequestSync } from './internal/http-api.js';
-import type { SyncResponse } from './internal/response.js';
+import { greenHttpApi } from './internal/http-api.js';
 
 export * from 'node:http';
 
@@ -23,30 +21,10 @@ export { SyncResponse, type Body } from './internal/response.js';
 /** An `http.Server` whose 'request' and 'connection' listeners each run in their own green thread. */
 export class Server extends http.Server {}
 
-const api = greenHttpApi(http, 'http', Server);
-
 /**
- * Sends a request and blocks the green thread until the response head is
- * there: `requestSync(url, body?)`, `requestSync(options, body?)` or
- * `requestSync(url, options, body?)`, with what `http.request` takes (method,
- * headers, agent, ...). Keep-alive agents reuse the connection once the body
- * has been read. Throws Node's errors (ECONNREFUSED, ...).
+ * `requestSync`, `getSync` (blocking the green thread until the response
+ * head is there), `createServer` (returning a green {@link Server}) and the
+ * `emit` the `http` patch puts on `http.Server.prototype`: see
+ * internal/http-api.ts, which http and https share.
  */
-export const requestSync: RequestSync = api.requestSync;
-
-/** `requestSync` with method GET: `getSync(url)`, `getSync(url, options)`, `getSync(options)`. */
-export const getSync: (url: string | URL | RequestOptions, options?: RequestOptions) => SyncResponse = api.getSync;
-
-/**
- * The `emit` greenpatch puts on `http.Server.prototype` when `http` is
- * patched, in place of `original`: 'request' listeners each run in their
- * own green thread; other events go to `original` (net.Server's emit, green
- * for 'connection' when `net` is patched, or a wrapper put there before).
- */
-export const makeServerEmit = api.makeServerEmit;
-
-/** `http.createServer`, returning a green {@link Server}. */
-export const createServer: {
-  (requestListener?: http.RequestListener): Server;
-  (options: http.ServerOptions, requestListener?: http.RequestListener): Server;
-} = api.createServer;
+export const { requestSync, getSync, makeServerEmit, createServer } = greenHttpApi<Server, http.ServerOptions>(http, 'http', Server);

@@ -4,11 +4,9 @@
 // `createServer`). Every export of `node:https` is here and behaves as in
 // stock Node.
 import https = require('node:https');
-import type { RequestListener } from 'node:http';
-import type { RequestOptions, ServerOptions } from 'node:https';
+import type { ServerOptions } from 'node:https';
 
-import { greenHttpApi, type RequestSync } from './internal/http-api.js';
-import type { SyncResponse } from './internal/response.js';
+import { greenHttpApi } from './internal/http-api.js';
 
 export * from 'node:https';
 
@@ -23,23 +21,10 @@ export { SyncResponse, type Body } from './internal/response.js';
 /** An `https.Server` whose 'request' and 'connection' listeners each run in their own green thread. */
 export class Server extends https.Server {}
 
-const api = greenHttpApi(https, 'https', Server);
-
 /**
- * Sends a request over TLS and blocks the green thread until the response
- * head is there; see greenpatch/green/http's `requestSync`. Throws Node's
- * errors (ECONNREFUSED, certificate errors, ...).
+ * `requestSync`, `getSync` (blocking the green thread until the response
+ * head is there), `createServer` (returning a green {@link Server}) and the
+ * `emit` the `https` patch puts on `https.Server.prototype`: see
+ * internal/http-api.ts, which https and http share.
  */
-export const requestSync: RequestSync = api.requestSync;
-
-/** `requestSync` with method GET. */
-export const getSync: (url: string | URL | RequestOptions, options?: RequestOptions) => SyncResponse = api.getSync;
-
-/** The `emit` greenpatch puts on `https.Server.prototype` when `https` is patched (see greenpatch/green/http's). */
-export const makeServerEmit = api.makeServerEmit;
-
-/** `https.createServer`, returning a green {@link Server}. */
-export const createServer: {
-  (requestListener?: RequestListener): Server;
-  (options: ServerOptions, requestListener?: RequestListener): Server;
-} = api.createServer;
+export const { requestSync, getSync, makeServerEmit, createServer } = greenHttpApi<Server, ServerOptions>(https, 'https', Server);

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 
 import type { Emit } from './internal/listeners.js';
 import { greenServerClass, patchedServerEmit } from './internal/server-emit.js';
-import { block, codedError } from './internal/runtime.js';
+import { blockUntilEvent, codedError } from './internal/runtime.js';
 import { accept, quietErrors, readLine, recv, recvExactly, sendall } from './internal/socket.js';
 
 export * from 'node:net';
@@ -92,25 +92,14 @@ export function connectSync(...args: any[]): net.Socket {
   if (typeof args[args.length - 1] === 'function') {
     throw codedError('ERR_INVALID_ARG_TYPE', 'connectSync() takes no callback; it returns the connected socket');
   }
-  let socket: net.Socket | undefined;
-  return block<net.Socket>('net.connectSync()', (k) => {
-    const s = net.connect(...(args as [any]));
-    socket = s;
-    const onConnect = (): void => {
-      s.off('error', onError);
-      quietErrors(s);
-      k.resume(s);
-    };
-    const onError = (error: Error): void => {
-      s.off('connect', onConnect);
-      k.fail(error);
-    };
-    s.once('connect', onConnect);
-    s.once('error', onError);
-    return () => {
-      s.off('connect', onConnect);
-      s.off('error', onError);
-      socket?.destroy();
-    };
-  });
+  return blockUntilEvent(
+    'net.connectSync()',
+    'connect',
+    () => net.connect(...(args as [any])),
+    (socket) => {
+      quietErrors(socket);
+      return socket;
+    },
+    (socket) => socket.destroy(),
+  );
 }

@@ -2,7 +2,7 @@
 // modules, written once: `requestSync`/`getSync`, the green `Server`'s
 // `emit`, `createServer`, and the `emit` the patch puts on the module's
 // `Server.prototype`. https is the same over TLS.
-import type { RequestOptions } from 'node:http';
+import type { RequestListener, RequestOptions } from 'node:http';
 
 import type { Emit } from './listeners.js';
 import { requestArgs, sendSync, type Body, SyncResponse } from './response.js';
@@ -24,16 +24,31 @@ export interface RequestSync {
 const serverEvents: ReadonlySet<string | symbol> = new Set(['request', 'connection']);
 const requestEvents: ReadonlySet<string | symbol> = new Set(['request']);
 
-/** The green additions for `mod` (`name` is `'http'` or `'https'`, for messages). */
-export function greenHttpApi<S>(mod: HttpModule, name: string, Server: new (...args: any[]) => S) {
+/** `createServer`'s overloads; `O` is the module's server options. */
+export interface CreateServer<S, O> {
+  (requestListener?: RequestListener): S;
+  (options: O, requestListener?: RequestListener): S;
+}
+
+/** The green additions for `mod` (`name` is `'http'` or `'https'`, for messages), around its green `Server`. */
+export function greenHttpApi<S, O>(mod: HttpModule, name: string, Server: new (...args: any[]) => S) {
   // http.Server's emit is net.Server's; https.Server's is tls.Server's.
   const parent = Object.getPrototypeOf(mod.Server.prototype) as { emit: Emit };
   greenServerClass(Server, serverEvents, mod.Server);
   return {
+    /**
+     * Sends a request and blocks the green thread until the response head
+     * is there: `requestSync(url, body?)`, `requestSync(options, body?)` or
+     * `requestSync(url, options, body?)`, with what `request` takes (method,
+     * headers, agent, ...). Keep-alive agents reuse the connection once the
+     * body has been read. Throws Node's errors (ECONNREFUSED, certificate
+     * errors over TLS, ...).
+     */
     requestSync: function requestSync(...args: unknown[]): SyncResponse {
       const { call, body } = requestArgs(args);
       return sendSync(`${name}.requestSync()`, () => Reflect.apply(mod.request, mod, call), body);
     } as RequestSync,
+    /** `requestSync` with method GET: `getSync(url)`, `getSync(url, options)`, `getSync(options)`. */
     getSync: function getSync(url: string | URL | RequestOptions, options?: RequestOptions): SyncResponse {
       return sendSync(`${name}.getSync()`, () => (options === undefined ? mod.get(url) : mod.get(url, options)), undefined);
     },
@@ -44,6 +59,7 @@ export function greenHttpApi<S>(mod: HttpModule, name: string, Server: new (...a
      * patched, or whatever wrapper was put on the prototype before).
      */
     makeServerEmit: (original: Emit): Emit => patchedServerEmit(requestEvents, original, parent),
-    createServer: (...args: any[]): S => new Server(...args),
+    /** `createServer`, returning a green `Server`. */
+    createServer: ((...args: any[]): S => new Server(...args)) as CreateServer<S, O>,
   };
 }

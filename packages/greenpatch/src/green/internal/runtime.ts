@@ -2,6 +2,8 @@
 // that blocks a thread, asks whether it may, or runs a listener in a thread
 // of its own goes through here, so that net, dns, http, the cooperative
 // `*Sync` functions and the socket waiters depend on these few names only.
+import type { EventEmitter } from 'node:events';
+
 import { blockOn, requireTask, switchIn, type Register } from '../../hub.js';
 import { GreenThread } from '../../greenthread.js';
 import { codedError } from '../../errors.js';
@@ -26,6 +28,39 @@ const SWITCH_NOW = { switchNow: true };
  */
 export function block<T>(what: string, register: Register<T>): T {
   return blockOn<T>(requireTask(what), what, register, SWITCH_NOW);
+}
+
+/**
+ * Blocks until the emitter `start()` returns (a socket being connected, a
+ * server being bound) emits `event`, then returns `done(emitter)`; throws
+ * the emitter's 'error' if that comes first. Interrupted (kill, Timeout),
+ * it takes its listeners off and calls `abandon(emitter)`.
+ */
+export function blockUntilEvent<E extends EventEmitter, T>(
+  what: string,
+  event: string,
+  start: () => E,
+  done: (emitter: E) => T,
+  abandon: (emitter: E) => void,
+): T {
+  return block<T>(what, (k) => {
+    const emitter = start();
+    const onEvent = (): void => {
+      emitter.off('error', onError);
+      k.resume(done(emitter));
+    };
+    const onError = (error: Error): void => {
+      emitter.off(event, onEvent);
+      k.fail(error);
+    };
+    emitter.once(event, onEvent);
+    emitter.once('error', onError);
+    return () => {
+      emitter.off(event, onEvent);
+      emitter.off('error', onError);
+      abandon(emitter);
+    };
+  });
 }
 
 /**
