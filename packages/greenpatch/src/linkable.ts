@@ -75,7 +75,9 @@ const asIs = <T>(wake: Waker<T>): Waker<T> => wake;
  * `O` is what the callbacks receive (the object owning the list).
  */
 export class WaiterList<T, O = unknown> {
-  private readonly wakers = new Deque<Waker<T>>();
+  // Made on first wait: most lists of green threads and pool slots only
+  // ever hold links.
+  private wakers: Deque<Waker<T>> | undefined = undefined;
   private links: Array<LinkCallback<O>> | undefined = undefined;
   private callScheduled = false;
 
@@ -83,17 +85,17 @@ export class WaiterList<T, O = unknown> {
 
   /** The number of green threads blocked in {@link wait}. */
   get waiting(): number {
-    return this.wakers.length;
+    return this.wakers === undefined ? 0 : this.wakers.length;
   }
 
   /** Blocks until notified with a value (returned), or `timeout` ms (TIMED_OUT). */
   wait(what: string, timeout: number | undefined): T | typeof TIMED_OUT {
-    return waitIn<T, Waker<T>>(this.wakers, what, timeout, asIs);
+    return waitIn<T, Waker<T>>((this.wakers ??= new Deque<Waker<T>>()), what, timeout, asIs);
   }
 
   /** Wakes the longest-waiting thread with `value`; false when none waits. */
   wakeOne(value: T): boolean {
-    const waker = this.wakers.shift();
+    const waker = this.wakers?.shift();
     if (waker === undefined) return false;
     waker.resume(value);
     return true;
@@ -101,7 +103,8 @@ export class WaiterList<T, O = unknown> {
 
   /** Wakes every waiting thread with `value`, then calls the linked callbacks. */
   notifyAll(value: T): void {
-    for (let waker = this.wakers.shift(); waker !== undefined; waker = this.wakers.shift()) waker.resume(value);
+    const wakers = this.wakers;
+    if (wakers !== undefined) for (let waker = wakers.shift(); waker !== undefined; waker = wakers.shift()) waker.resume(value);
     this.callLinks();
   }
 
