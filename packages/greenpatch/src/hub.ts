@@ -9,6 +9,16 @@
 // on the hub. Either way a thread resumes in its own async context: the
 // engine carries it (Node 24+), or the reaction was armed where the thread
 // blocked (Node 20/22 once an async hook is enabled, see context-arming.ts).
+//
+// The ways to suspend a thread, each for one job:
+// - block / blockOn: until a waker is called (blockOn: for a task in hand,
+//   with a timeout and the option to switch in at once on wake);
+// - park / wakeParked: the same without allocating, for socket reads and
+//   writes, whose waiter keeps the task;
+// - yieldTurn: until the hub's next turn (sleep(0)), with no waker at all;
+// - interrupt: from outside, what kill() and Timeout raise at the block.
+// Waiter lists over them (with timeouts, cancel, rawlink) are linkable.ts;
+// fiber reuse is fiber-reuse.ts, unhandled errors error-handler.ts.
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { contextNeedsArming } from './context-arming.js';

@@ -79,7 +79,8 @@ export class WaiterList<T, O = unknown> {
   // ever hold links.
   private wakers: Deque<Waker<T>> | undefined = undefined;
   private links: Array<LinkCallback<O>> | undefined = undefined;
-  private callScheduled = false;
+  /** Linked while the owner was ready: called on the next hub turn. */
+  private due: Array<LinkCallback<O>> | undefined = undefined;
 
   constructor(private readonly owner: O) {}
 
@@ -110,37 +111,40 @@ export class WaiterList<T, O = unknown> {
 
   /** Calls (and forgets) the linked callbacks, in the order they were linked. */
   callLinks(): void {
+    this.callDue();
     const links = this.links;
     if (links === undefined) return;
     this.links = undefined;
     for (const callback of links) this.call(callback);
   }
 
+  private callDue(): void {
+    const due = this.due;
+    if (due === undefined) return;
+    this.due = undefined;
+    for (const callback of due) this.call(callback);
+  }
+
   /**
-   * Links `callback`. With `readyNow` (the owner is ready already) the links
-   * are called on the next hub turn, unless they were called or unlinked
-   * meanwhile.
+   * Links `callback`. With `readyNow` (the owner is ready already) it is
+   * called on the next hub turn instead, unless unlinked meanwhile.
    */
   rawlink(callback: LinkCallback<O>, readyNow: boolean): void {
     checkFunction('callback', callback);
-    (this.links ??= []).push(callback);
-    if (readyNow && !this.callScheduled) {
-      this.callScheduled = true;
-      setImmediate(() => {
-        this.callScheduled = false;
-        this.callLinks();
-      });
+    if (!readyNow) {
+      (this.links ??= []).push(callback);
+      return;
     }
+    if (this.due === undefined) {
+      this.due = [];
+      setImmediate(() => this.callDue());
+    }
+    this.due.push(callback);
   }
 
   /** Removes one linked `callback`; true when it was there. */
   unlink(callback: LinkCallback<O>): boolean {
-    const links = this.links;
-    if (links === undefined) return false;
-    const i = links.indexOf(callback);
-    if (i < 0) return false;
-    links.splice(i, 1);
-    return true;
+    return removeOne(this.links, callback) || removeOne(this.due, callback);
   }
 
   private call(callback: LinkCallback<O>): void {
@@ -151,4 +155,11 @@ export class WaiterList<T, O = unknown> {
       reportError(error, this.owner instanceof Task ? this.owner : undefined);
     }
   }
+}
+
+function removeOne<T>(list: T[] | undefined, item: T): boolean {
+  const i = list === undefined ? -1 : list.indexOf(item);
+  if (i < 0) return false;
+  list!.splice(i, 1);
+  return true;
 }

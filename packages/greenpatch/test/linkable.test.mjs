@@ -36,6 +36,19 @@ test('a callback linked to an object that is ready already runs on a later turn,
   t.deepEqual(late, [], 'unlinked before its turn');
 });
 
+test('a callback linked while ready is called on the next turn; one linked after clear() waits for the next set()', async (t) => {
+  const event = new Event();
+  event.set();
+  const calls = [];
+  event.rawlink(() => calls.push('while set'));
+  event.clear();
+  event.rawlink(() => calls.push('after clear'));
+  await turns(2);
+  t.deepEqual(calls, ['while set']);
+  event.set();
+  t.deepEqual(calls, ['while set', 'after clear']);
+});
+
 test('GreenThread: rawlink callbacks run when it finishes, before link() callbacks; ready() turns true', async (t) => {
   const order = [];
   const thread = spawn(() => {
