@@ -18,6 +18,7 @@ export { GreenPile, GreenPool } from './pool.js';
 export { Channel, defaultCompare, JoinableQueue, LifoQueue, PriorityQueue, Queue } from './queue.js';
 export { AsyncResult, Event } from './event.js';
 export type { LinkCallback, Linkable } from './linkable.js';
+export { iwait, waitReady, type IwaitOptions, type Waitable } from './iwait.js';
 export { BoundedSemaphore, RLock, Semaphore, type Held } from './lock.js';
 export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
 export { local } from './local.js';
