@@ -2,15 +2,23 @@
 // nobody waits for or links to, or one thrown by a callback the hub calls.
 // Replaceable with setErrorHandler(); stderr by default.
 import { codedError } from './errors.js';
+import type { GreenThread } from './greenthread.js';
+
+/**
+ * The green thread an unhandled error belongs to: the thread itself, or,
+ * when it was garbage collected before its error could be reported, just its
+ * name (`thread instanceof GreenThread` tells which).
+ */
+export type ReportedThread = GreenThread<any> | Pick<GreenThread<any>, 'name'>;
 
 /**
  * Called with errors nobody else will see: an error that ended a green
  * thread nobody waits for or links to, or one thrown by a link callback.
  * `thread` is the green thread concerned, when there is one.
  */
-export type ErrorHandler = (error: unknown, thread: unknown) => void;
+export type ErrorHandler = (error: unknown, thread: ReportedThread | undefined) => void;
 
-function defaultErrorHandler(error: unknown, thread: unknown): void {
+function defaultErrorHandler(error: unknown, thread: ReportedThread | undefined): void {
   const name =
     thread !== undefined && thread !== null && typeof (thread as { name?: unknown }).name === 'string'
       ? ` ${(thread as { name: string }).name}`
@@ -41,7 +49,7 @@ export function setErrorHandler(handler: ErrorHandler | null): ErrorHandler {
 }
 
 /** Hands `error` to the error handler (see {@link setErrorHandler}). Never throws. */
-export function reportError(error: unknown, thread?: unknown): void {
+export function reportError(error: unknown, thread?: ReportedThread): void {
   try {
     errorHandler(error, thread);
   } catch (handlerError) {

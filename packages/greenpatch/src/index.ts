@@ -1,6 +1,8 @@
 // The public API of greenpatch. Each module below is one concept.
+// What the patches add to Node's builtins, for TypeScript (an empty module at run time).
+import './builtin-types.js';
 export { block, blockingOnHubError, inGreenThread, type Register, type Waker } from './hub.js';
-export { reportError, setErrorHandler, type ErrorHandler } from './error-handler.js';
+export { reportError, setErrorHandler, type ErrorHandler, type ReportedThread } from './error-handler.js';
 export {
   getCurrent,
   GreenThread,

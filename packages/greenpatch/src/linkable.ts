@@ -5,7 +5,7 @@
 // object becomes ready. Event, AsyncResult, Semaphore (and so RLock),
 // GreenThread's wait(), GreenPool's waitAll(), the queues' blocking get/put
 // and JoinableQueue's join() all wait here.
-import { reportError } from './error-handler.js';
+import { reportError, type ReportedThread } from './error-handler.js';
 import { checkFunction, checkMs } from './errors.js';
 import { Deque } from './deque.js';
 import { blockOn, requireTask, Task, TIMED_OUT, type Waker } from './hub.js';
@@ -152,7 +152,7 @@ export class WaiterList<T, O = unknown> {
       callback(this.owner);
     } catch (error) {
       // A green thread's callbacks are reported as its own.
-      reportError(error, this.owner instanceof Task ? this.owner : undefined);
+      reportError(error, this.owner instanceof Task ? (this.owner as unknown as ReportedThread) : undefined);
     }
   }
 }

@@ -4,7 +4,7 @@
 // `createServer`). Every export of `node:https` is here and behaves as in
 // stock Node.
 import https = require('node:https');
-import type { ServerOptions } from 'node:https';
+import type { RequestOptions, ServerOptions } from 'node:https';
 
 import { greenHttpApi } from './internal/http-api.js';
 
@@ -27,4 +27,4 @@ export class Server extends https.Server {}
  * `emit` the `https` patch puts on `https.Server.prototype`: see
  * internal/http-api.ts, which https and http share.
  */
-export const { requestSync, getSync, makeServerEmit, createServer } = greenHttpApi<Server, ServerOptions>(https, 'https', Server);
+export const { requestSync, getSync, makeServerEmit, createServer } = greenHttpApi<Server, ServerOptions, RequestOptions>(https, 'https', Server);

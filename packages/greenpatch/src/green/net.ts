@@ -23,23 +23,7 @@ if ((0 as number) === 1) {
   exports.BlockList = exports.BoundSocket = exports.Socket = exports.SocketAddress = exports.Stream = exports.connect = exports.createConnection = exports.getDefaultAutoSelectFamily = exports.getDefaultAutoSelectFamilyAttemptTimeout = exports.isIP = exports.isIPv4 = exports.isIPv6 = exports.setDefaultAutoSelectFamily = exports.setDefaultAutoSelectFamilyAttemptTimeout = undefined;
 }
 
-declare module 'net' {
-  interface Socket {
-    /** Blocks the green thread until data is there; at most `max` bytes; empty at the end. */
-    recv(max?: number): Buffer;
-    /** Blocks until exactly `n` bytes are there; throws ERR_GREENPATCH_INCOMPLETE_READ at an early end. */
-    recvExactly(n: number): Buffer;
-    /** Blocks until a whole line is there; returns it without its terminator; null at the end. */
-    readLine(): string | null;
-    /** Writes and blocks until the data is handed to the kernel. */
-    sendall(data: string | Uint8Array, encoding?: BufferEncoding): void;
-  }
-  interface Server {
-    /** Blocks the green thread until a client connects. */
-    accept(): [Socket, AddressInfo];
-  }
-}
-
+// TypeScript learns of these methods from ../builtin-types.ts.
 /** The blocking socket methods, as installed on `net.Socket.prototype`. */
 export const socketMethods = { recv, recvExactly, readLine, sendall } as const;
 /** The blocking server methods, as installed on `net.Server.prototype`. */

@@ -15,11 +15,14 @@ interface HttpModule {
   Server: { prototype: { emit: Emit } };
 }
 
-/** `requestSync`'s overloads, as both modules export it. */
-export interface RequestSync {
-  (url: string | URL | RequestOptions, body?: Body): SyncResponse;
-  (url: string | URL, options: RequestOptions, body?: Body): SyncResponse;
+/** `requestSync`'s overloads; `R` is the module's request options (https adds TLS ones). */
+export interface RequestSync<R = RequestOptions> {
+  (url: string | URL | R, body?: Body): SyncResponse;
+  (url: string | URL, options: R, body?: Body): SyncResponse;
 }
+
+/** `getSync`'s forms: `getSync(url)`, `getSync(url, options)`, `getSync(options)`. */
+export type GetSync<R = RequestOptions> = (url: string | URL | R, options?: R) => SyncResponse;
 
 const serverEvents: ReadonlySet<string | symbol> = new Set(['request', 'connection']);
 const requestEvents: ReadonlySet<string | symbol> = new Set(['request']);
@@ -31,7 +34,7 @@ export interface CreateServer<S, O> {
 }
 
 /** The green additions for `mod` (`name` is `'http'` or `'https'`, for messages), around its green `Server`. */
-export function greenHttpApi<S, O>(mod: HttpModule, name: string, Server: new (...args: any[]) => S) {
+export function greenHttpApi<S, O, R = RequestOptions>(mod: HttpModule, name: string, Server: new (...args: any[]) => S) {
   // http.Server's emit is net.Server's; https.Server's is tls.Server's.
   const parent = Object.getPrototypeOf(mod.Server.prototype) as { emit: Emit };
   greenServerClass(Server, serverEvents, mod.Server);
@@ -47,11 +50,11 @@ export function greenHttpApi<S, O>(mod: HttpModule, name: string, Server: new (.
     requestSync: function requestSync(...args: unknown[]): SyncResponse {
       const { call, body } = requestArgs(args);
       return sendSync(`${name}.requestSync()`, () => Reflect.apply(mod.request, mod, call), body);
-    } as RequestSync,
+    } as RequestSync<R>,
     /** `requestSync` with method GET: `getSync(url)`, `getSync(url, options)`, `getSync(options)`. */
-    getSync: function getSync(url: string | URL | RequestOptions, options?: RequestOptions): SyncResponse {
+    getSync: function getSync(url: string | URL | R, options?: R): SyncResponse {
       return sendSync(`${name}.getSync()`, () => (options === undefined ? mod.get(url) : mod.get(url, options)), undefined);
-    },
+    } as GetSync<R>,
     /**
      * The `emit` the patch puts on `Server.prototype` in place of `original`:
      * 'request' listeners each run in their own green thread; other events
