@@ -16,8 +16,8 @@ export class UsageError extends Error {
 // takes its value after '=' (--max-old-space-size=100).
 const NODE_OPTIONS_WITH_VALUE = new Set([
   '-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file',
-  '--env-file-if-exists', '--inspect-port', '--debug-port', '--title', '--stack-size', '--max-old-space-size',
-  '--max-semi-space-size', '--unhandled-rejections', '--dns-result-order', '--input-type', '--redirect-warnings',
+  '--env-file-if-exists', '--inspect-port', '--debug-port', '--title',
+  '--unhandled-rejections', '--dns-result-order', '--input-type', '--redirect-warnings',
   '--disable-warning', '--diagnostic-dir', '--heapsnapshot-signal', '--secure-heap', '--secure-heap-min',
 ]);
 
