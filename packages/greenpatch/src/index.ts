@@ -43,3 +43,4 @@ export {
 } from './patcher';
 export { connect, listen, serve, StopServe, type ServeOptions } from './green/helpers';
 export { SyncResponse, type Body } from './green/response';
+export { DatagramServer, type DatagramHandler, type DatagramListener, type DatagramServerOptions } from './green/dgram';

@@ -23,6 +23,7 @@ import { definition as fs } from './patches/fs.js';
 import { definition as zlib } from './patches/zlib.js';
 import { definition as crypto } from './patches/crypto.js';
 import { definition as atomics } from './patches/atomics.js';
+import { definition as dgram } from './patches/dgram.js';
 
 
 /**
@@ -76,7 +77,7 @@ export interface PatchDefinition {
  * To add one: write `src/patches/<name>.ts` exporting `definition`, import it above,
  * list it here.
  */
-export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics];
+export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics, dgram];
 
 /** Names `patch()`, `patchAll()` and `GREENPATCH_PATCH` accept. */
 export type PatchName = (typeof table)[number]['name'] | (string & {});
