@@ -35,11 +35,7 @@ class Receiver {
   closed = false;
 
   constructor(socket: dgram.Socket) {
-    try {
-      socket.address();
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 'ERR_SOCKET_DGRAM_NOT_RUNNING') this.closed = true;
-    }
+    this.closed = isClosed(socket);
     const size = receiveBufferSize(socket);
     if (size !== undefined) this.queue.maxBytes = size;
     else {
@@ -72,6 +68,16 @@ class Receiver {
   }
 }
 
+/** Closed, though its 'close' event (emitted a tick after close()) may not have come yet. */
+function isClosed(socket: dgram.Socket): boolean {
+  try {
+    socket.address();
+    return false;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'ERR_SOCKET_DGRAM_NOT_RUNNING';
+  }
+}
+
 function receiverOf(socket: dgram.Socket): Receiver {
   const s = socket as dgram.Socket & { [kReceiver]?: Receiver };
   return (s[kReceiver] ??= new Receiver(socket));
@@ -98,7 +104,7 @@ export function recvfrom(this: dgram.Socket, max = Infinity): ReceivedDatagram {
   }
   const next = receiver.queue.shift();
   if (next !== undefined) return received(next.data, next.rinfo, max);
-  if (receiver.closed) throw notRunning();
+  if (receiver.closed || isClosed(this)) throw notRunning();
   return suspend<ReceivedDatagram>('socket.recvfrom()', (k) => {
     const waiter: Waiter = { k, max };
     receiver.waiters.push(waiter);
