@@ -44,3 +44,4 @@ export {
 export { connect, listen, serve, StopServe, type ServeOptions } from './green/helpers';
 export { SyncResponse, type Body } from './green/response';
 export { DatagramServer, type DatagramHandler, type DatagramListener, type DatagramServerOptions } from './green/dgram';
+export { ThreadPool, type TaskSpec, type ThreadPoolOptions } from './thread-pool';
