@@ -1,6 +1,8 @@
 // ThreadPool: CPU-bound tasks on worker threads (piscina) while only the
 // calling green thread waits.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { sleep, spawn, ThreadPool, Timeout } from 'greenpatch';
 import { countPrimes } from './fixtures/cpu-tasks.mjs';
 import { green } from './helpers/green.mjs';
@@ -101,4 +103,15 @@ test("kill() terminates the workers: a waiting apply throws (piscina's error)", 
     return waiter.wait();
   });
   t.is(got, 'threw');
+});
+
+test('under --import greenpatch/register the entry blocks on a pool, and the process exits by itself', (t) => {
+  const r = spawnSync(process.execPath, ['--import', 'greenpatch/register', fileURLToPath(new URL('./fixtures/thread-pool-main.mjs', import.meta.url))], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  t.is(r.stderr, '');
+  t.is(r.status, 0);
+  t.deepEqual(JSON.parse(r.stdout), [countPrimes(100), countPrimes(1000)]);
 });
