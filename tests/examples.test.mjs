@@ -3,6 +3,7 @@
 // and is driven by real clients (net sockets, fetch).
 import test from 'ava';
 import net from 'node:net';
+import http from 'node:http';
 import { spawn, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -142,4 +143,54 @@ test('crawler: crawls the site it starts, in order, and exits', async (t) => {
   // Breadth-first over a binary tree, each level in input order: 0..30 in order.
   t.deepEqual(pages, Array.from({ length: 31 }, (_, i) => i));
   t.true(lines.slice(0, -1).every((l) => l.startsWith('200 ')));
+});
+
+test('long-poll: 1,000 waiting clients each get every message exactly once, in order', async (t) => {
+  t.timeout(120_000);
+  const { child, port, output } = await start('long-poll.mjs');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1100 });
+  const request = (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method, path, agent }, (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (data += d));
+        res.on('end', () => resolve(JSON.parse(data)));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const untilWaiting = async (n) => {
+    for (let i = 0; i < 1200; i++) {
+      if ((await request('GET', '/stats')).waiting >= n) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`fewer than ${n} clients ever waited`);
+  };
+  const expected = ['m1', 'm2', 'm3', 'm4', 'm5'];
+  const clients = Array.from({ length: 1000 }, async () => {
+    const got = [];
+    let since = 0;
+    while (got.length < expected.length) {
+      const { messages } = await request('GET', `/poll?since=${since}`);
+      for (const m of messages) got.push(m.text);
+      if (messages.length > 0) since = messages.at(-1).id;
+    }
+    return got;
+  });
+  // One message at a time while all 1,000 wait; then a burst of two, which
+  // clients that poll again late receive together.
+  for (const text of expected.slice(0, 3)) {
+    await untilWaiting(1000);
+    await request('POST', '/send', text);
+  }
+  await untilWaiting(1000);
+  await request('POST', '/send', 'm4');
+  await request('POST', '/send', 'm5');
+  const results = await Promise.all(clients);
+  t.is(results.length, 1000);
+  t.true(results.every((got) => got.length === expected.length && got.every((m, i) => m === expected[i])));
+  agent.destroy();
+  t.is(await stop(child), 0);
+  t.is(output().stderr, '');
 });

@@ -40,3 +40,5 @@ export {
 export { connect, listen, serve, StopServe, type ServeOptions } from './convenience.js';
 export { SyncResponse, type Body } from './green/internal/response.js';
 export { moduleFormat } from './module-format.js';
+export { DatagramServer, type DatagramHandler, type DatagramListener, type DatagramServerOptions } from './green/dgram.js';
+export { ThreadPool, type TaskSpec, type ThreadPoolOptions } from './thread-pool.js';

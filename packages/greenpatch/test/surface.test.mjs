@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { getCurrent, patch, unpatch, isPatched } from 'greenpatch';
 
 const require = createRequire(import.meta.url);
-const builtins = ['child_process', 'crypto', 'dns', 'fs', 'http', 'https', 'net', 'zlib'];
+const builtins = ['child_process', 'crypto', 'dgram', 'dns', 'fs', 'http', 'https', 'net', 'zlib'];
 
 for (const name of builtins) {
   test(`greenpatch/green/${name} exports every public name of node:${name} (require and import)`, async (t) => {
@@ -28,7 +28,7 @@ test('greenpatch/green/atomics exports the green wait', async (t) => {
 });
 
 test('internal modules are not exported', async (t) => {
-  for (const name of ['runtime', 'sync', 'cooperative', 'stream-waiter', 'listeners', 'helpers', 'response', 'socket', 'internal/runtime']) {
+  for (const name of ['runtime', 'sync', 'cooperative', 'stream-waiter', 'listeners', 'helpers', 'response', 'socket', 'internal/runtime', 'internal/datagram-server', 'dgram-socket']) {
     t.is(t.throws(() => require.resolve(`greenpatch/green/${name}`)).code, 'ERR_PACKAGE_PATH_NOT_EXPORTED', name);
     const error = await t.throwsAsync(import(`greenpatch/green/${name}`));
     t.is(error.code, 'ERR_PACKAGE_PATH_NOT_EXPORTED', name);

@@ -12,8 +12,9 @@ import { definition as fs } from './fs.js';
 import { definition as zlib } from './zlib.js';
 import { definition as crypto } from './crypto.js';
 import { definition as atomics } from './atomics.js';
+import { definition as dgram } from './dgram.js';
 
 export type { MemberPatch, PatchDefinition } from './types.js';
 
 /** Every patch, in the order `patchAll()` applies them (builtins a patch reaches through come first: net before http). */
-export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics];
+export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics, dgram];
