@@ -52,6 +52,13 @@ export interface PatchDefinition {
   readonly module?: string;
   /** The object changed: the builtin's exports, or e.g. `globalThis.Atomics`. */
   readonly target: () => any;
+  /**
+   * Applied only when asked for by name (`patch({ crypto: true })`,
+   * `GREENPATCH_PATCH=crypto`), never by `patchAll()` or the hook's default:
+   * for patches that make a call cooperative where Node's own would merely
+   * compute (docs/cooperative-sync.md says which, and why).
+   */
+  readonly optIn?: boolean;
   /** Other definitions that must be applied first (by name). */
   readonly requires?: readonly string[];
   /**
@@ -199,12 +206,16 @@ export function patch(options: PatchOptions): string[] {
 
 /**
  * Applies every patch in the table, except those set to `false` in `options`
- * (`patchAll({ dns: false })`). Idempotent. Returns the names newly applied.
+ * (`patchAll({ dns: false })`) and the opt-in ones (`crypto`, `zlib`) unless
+ * set to `true` (`patchAll({ crypto: true })`). Idempotent. Returns the names
+ * newly applied.
  */
 export function patchAll(options: PatchOptions = {}): string[] {
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
-  for (const definition of table) wanted[definition.name] = options[definition.name] !== false;
+  for (const definition of table) {
+    wanted[definition.name] = definition.optIn === true ? options[definition.name] === true : options[definition.name] !== false;
+  }
   return patch(wanted);
 }
 
@@ -263,14 +274,15 @@ export function patchNames(): string[] {
 }
 
 /**
- * Parses a `GREENPATCH_PATCH` value (`'net,dns'`; empty or unset: everything;
- * `'none'`: nothing) into options for {@link patch}. Unknown names throw.
+ * Parses a `GREENPATCH_PATCH` value (`'net,dns'`; empty, unset or `'all'`:
+ * everything but the opt-in patches; `'none'`: nothing) into options for
+ * {@link patch}. Unknown names throw.
  */
 export function parsePatchList(value: string | undefined): PatchOptions {
   const all: Record<string, boolean> = {};
   const trimmed = value?.trim() ?? '';
   if (trimmed === '' || trimmed === 'all') {
-    for (const d of table) all[d.name] = true;
+    for (const d of table) all[d.name] = d.optIn !== true;
     return all;
   }
   if (trimmed === 'none') return all;
