@@ -13,7 +13,7 @@
 // caller, they are Node's own too. docs/cooperative-sync.md has the rule.
 import fs = require('node:fs');
 
-import { cooperate, cooperativeSync, withoutTrailingUndefined, type Done } from './internal/cooperative.js';
+import { cooperate, cooperativeSync, FALLBACK, withoutTrailingUndefined, type Done } from './internal/cooperative.js';
 
 export * from 'node:fs';
 
@@ -117,7 +117,8 @@ function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction
         special.onLate,
       );
     } catch (error) {
-      if (error === reported && special.rerunOn?.(error, args)) return Reflect.apply(syncFn, this, args);
+      // The original, called by cooperativeSync, replays the option reads.
+      if (error === reported && special.rerunOn?.(error, args)) return FALLBACK;
       throw error;
     }
   };
