@@ -242,7 +242,7 @@ export function isPatched(name: string): boolean {
 
 /**
  * The value `exportName` had before patch `name` was applied: an export
- * (`getOriginal('dns', 'lookup')`) or a member by its path
+ * (`getOriginal('fs', 'readFileSync')`) or a member by its path
  * (`getOriginal('net', 'Server.prototype.emit')`). When the patch is not
  * applied, the current value, which is then the original.
  */
