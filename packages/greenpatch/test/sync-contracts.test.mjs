@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
-import { patch } from 'greenpatch';
+import { getOriginal, patch } from 'greenpatch';
 import * as gcrypto from 'greenpatch/green/crypto';
 import * as gzlib from 'greenpatch/green/zlib';
 import { green } from './helpers/green.mjs';
@@ -210,4 +210,51 @@ test.serial('a cooperative call still cooperates after reading options once (scr
   const s = counting({ N: 1 << 14 });
   crypto.scryptSync('pw', 'salt', 64, s.options);
   t.deepEqual(ran, { ranMeanwhile: true, counts: s.counts });
+});
+
+/** Calls on a FIFO opened for reading and writing (no peer to wait for on Linux), as [label, outcome]. */
+function fifoScript(f) {
+  const fd = f.openSync(fifo, 'r+');
+  const steps = [
+    ['writeSync string', () => f.writeSync(fd, 'hello')],
+    ['writeSync buffer slice', () => f.writeSync(fd, Buffer.from('xyz'), 1, 2)],
+    ['writevSync', () => f.writevSync(fd, [Buffer.from('v1'), Buffer.from('v2')])],
+    ['writeSync at a position (ESPIPE)', () => f.writeSync(fd, 'p', 3)],
+    ['writeSync bad offset', () => f.writeSync(fd, Buffer.from('a'), 5, 1)],
+    ['readSync', () => {
+      const buffer = Buffer.alloc(7);
+      return `${f.readSync(fd, buffer, 0, 7, null)}:${buffer}`;
+    }],
+    ['readvSync', () => {
+      const a = Buffer.alloc(1);
+      const b = Buffer.alloc(2);
+      return `${f.readvSync(fd, [a, b])}:${a}${b}`;
+    }],
+    ['readSync bad length', () => f.readSync(fd, Buffer.alloc(1), 0, 5, null)],
+    ['readSync at a position (ESPIPE)', () => f.readSync(fd, Buffer.alloc(1), 0, 1, 0)],
+    ['readFileSync bad options type', () => f.readFileSync(fifo, 42)],
+    ['openSync bad flags', () => f.openSync(fifo, 'bogus')],
+  ];
+  try {
+    return steps.map(([label, call]) => {
+      try {
+        return [label, { value: call() }];
+      } catch (error) {
+        return [label, { code: error.code, syscall: error.syscall, message: error.message }];
+      }
+    });
+  } finally {
+    f.closeSync(fd);
+  }
+}
+
+test.serial('on a FIFO the cooperative calls give stock’s values and errors, step by step', async (t) => {
+  const stockFs = { ...fs };
+  for (const name of ['openSync', 'writeSync', 'writevSync', 'readSync', 'readvSync', 'readFileSync']) {
+    stockFs[name] = getOriginal('fs', name);
+  }
+  const expected = fifoScript(stockFs);
+  const actual = await green(() => fifoScript(fs));
+  t.deepEqual(actual, expected);
+  t.true(expected.filter(([, o]) => o.code !== undefined).length >= 6);
 });
