@@ -190,7 +190,11 @@ type AnyFunction = (...args: any[]) => any;
 export interface CooperativeOptions {
   /** Given the arguments, whether the call stays Node's own (e.g. an input too small to be worth a thread-pool round trip). */
   inline?: (args: unknown[]) => boolean;
-  /** Node's own too when Node itself is the caller (see {@link calledByNode}): for what its module loader and internals call. */
+  /**
+   * Node's own too when Node itself is the caller (see {@link calledByNode}):
+   * for what its module loader and internals call. Default true: a few
+   * microseconds, small beside any call worth making cooperative.
+   */
   originalForNode?: boolean;
 }
 
@@ -209,7 +213,7 @@ export function cooperativeSync<F extends AnyFunction>(
   body: (this: unknown, args: unknown[]) => unknown,
   options: CooperativeOptions = {},
 ): F {
-  const { inline, originalForNode = false } = options;
+  const { inline, originalForNode = true } = options;
   return likeOriginal(function (this: unknown, ...args: unknown[]) {
     if (!mayBlock() || inline?.(args) === true || (originalForNode && calledByNode())) return Reflect.apply(original, this, args);
     let recorded: RecordedOptions[] | undefined;
