@@ -7,6 +7,7 @@ import { EventEmitter, once } from 'node:events';
 import { promisify } from 'node:util';
 import dnsDefault, { lookup as esmLookup } from 'node:dns';
 import * as netNamespace from 'node:net';
+import fsDefault, { readFileSync as esmReadFileSync } from 'node:fs';
 import { getCurrent, getOriginal, isPatched, patch, patchAll, patch_all, patchNames, sleep, unpatch } from 'greenpatch';
 import { green } from './helpers/green.mjs';
 
@@ -16,6 +17,7 @@ const http = require('node:http');
 // Taken before patching: must see the green behaviour afterwards.
 const { createServer: savedCreateServer } = require('net');
 const stockLookup = esmLookup;
+const stockReadFileSync = esmReadFileSync;
 
 test.serial.beforeEach((t) => t.timeout(20_000));
 
@@ -53,16 +55,20 @@ test.serial('require("net"), require("node:net"), import * and import default al
   t.is(typeof netNamespace.default.connectSync, 'function');
   t.is(typeof http.getSync, 'function');
   // ESM named bindings of replaced exports are live (syncBuiltinESMExports).
-  t.is(esmLookup, dnsDefault.lookup);
-  t.not(esmLookup, stockLookup);
-  t.is(getOriginal('dns', 'lookup'), stockLookup);
+  t.true(isPatched('fs'));
+  t.is(esmReadFileSync, fsDefault.readFileSync);
+  t.not(esmReadFileSync, stockReadFileSync);
+  t.is(getOriginal('fs', 'readFileSync'), stockReadFileSync);
+  // dns keeps Node's functions; the patch adds the *Sync family.
+  t.is(esmLookup, stockLookup);
+  t.is(typeof dnsDefault.lookupSync, 'function');
   t.is(getOriginal('net', 'Server.prototype.emit'), EventEmitter.prototype.emit);
   t.not(net.Server.prototype.emit, EventEmitter.prototype.emit);
 });
 
-test.serial('the ESM-imported lookup returns its result in a green thread', async (t) => {
-  const result = await green(() => esmLookup('localhost', { family: 4 }));
-  t.deepEqual(result, { address: '127.0.0.1', family: 4 });
+test.serial('the ESM-imported lookup keeps Node’s contract in a green thread; lookupSync blocks it', async (t) => {
+  const result = await green(() => [t.throws(() => esmLookup('localhost', { family: 4 })).code, dnsDefault.lookupSync('localhost', { family: 4 })]);
+  t.deepEqual(result, ['ERR_INVALID_ARG_TYPE', { address: '127.0.0.1', family: 4 }]);
 });
 
 test.serial("servers from a createServer taken before patching run 'connection' listeners in green threads", async (t) => {

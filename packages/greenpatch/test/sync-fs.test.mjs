@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { execFileSync as stockExecFileSync } from 'node:child_process';
 import { patch, spawn, sleep, getOriginal } from 'greenpatch';
 
 const stockFs = { ...fs, realpathSyncNative: fs.realpathSync.native };
@@ -197,7 +198,6 @@ test.serial('readFileSync on a FIFO waits for a writer that only the event loop 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'greenpatch-fifo-'));
   try {
     const fifo = path.join(root, 'fifo');
-    getOriginal('fs', 'existsSync'); // the patch is applied
     const { execFileSync } = await import('node:child_process');
     execFileSync('mkfifo', [fifo]);
     const reader = green(() => fs.readFileSync(fifo, 'utf8'));
@@ -212,22 +212,36 @@ test.serial('readFileSync on a FIFO waits for a writer that only the event loop 
   }
 });
 
-test.serial('green threads interleave while their fs calls are in flight', async (t) => {
+test.serial('on regular files and directories fs *Sync block as stock: no other green thread runs meanwhile', async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'greenpatch-fs-'));
   try {
     const file = path.join(root, 'big');
-    fs.writeFileSync(file, Buffer.alloc(8 << 20, 7));
-    const events = [];
-    await Promise.all(
-      [0, 1, 2, 3].map((i) =>
-        green(() => {
-          events.push(`start ${i}`);
-          const data = fs.readFileSync(file);
-          events.push(`end ${i} ${data.length}`);
-        }),
-      ),
-    );
-    t.deepEqual(events.slice(0, 4).sort(), ['start 0', 'start 1', 'start 2', 'start 3']);
+    let others = 0;
+    let stop = false;
+    const busy = green(() => {
+      while (!stop) {
+        others++;
+        sleep(0);
+      }
+    });
+    const ranMeanwhile = await green(() => {
+      sleep(0);
+      const before = others;
+      fs.writeFileSync(file, Buffer.alloc(1 << 20, 7));
+      fs.appendFileSync(file, 'x');
+      const fd = fs.openSync(file, 'r');
+      fs.readSync(fd, Buffer.alloc(16));
+      fs.closeSync(fd);
+      fs.readFileSync(file);
+      fs.statSync(file);
+      fs.readdirSync(root);
+      fs.opendirSync(root).closeSync();
+      fs.existsSync(file);
+      return others - before;
+    });
+    stop = true;
+    await busy;
+    t.is(ranMeanwhile, 0);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -261,8 +275,10 @@ test.serial('require() inside a green thread stays atomic (the loader reads sync
   }
 });
 
-test.serial('writes to fd 1 and 2 stay synchronous; other fds do not', async (t) => {
+test.serial('writes to fd 1 and 2 stay synchronous; to a FIFO they cooperate, to a regular file not', async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'greenpatch-fd-'));
+  const fifo = path.join(root, 'fifo');
+  stockExecFileSync('mkfifo', [fifo]);
   try {
     let others = 0;
     let stop = false;
@@ -282,11 +298,19 @@ test.serial('writes to fd 1 and 2 stay synchronous; other fds do not', async (t)
       fs.writeSync(fd, 'x');
       const fileYielded = others - before;
       fs.closeSync(fd);
-      return { toStderr, stderrYielded, fileYielded: fileYielded > 0 };
+      // Opened for reading and writing, a FIFO does not wait for a peer (Linux).
+      const fifoFd = fs.openSync(fifo, 'r+');
+      before = others;
+      fs.writeSync(fifoFd, 'y');
+      const fifoYielded = others - before;
+      const got = Buffer.alloc(1);
+      fs.readSync(fifoFd, got);
+      fs.closeSync(fifoFd);
+      return { toStderr, stderrYielded, fileYielded, fifoYielded: fifoYielded > 0, got: got.toString() };
     });
     stop = true;
     await busy;
-    t.deepEqual(result, { toStderr: 0, stderrYielded: 0, fileYielded: true });
+    t.deepEqual(result, { toStderr: 0, stderrYielded: 0, fileYielded: 0, fifoYielded: true, got: 'y' });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -296,8 +320,8 @@ test.serial('outside a green thread fs *Sync are stock at work; callbacks and pr
   t.not(fs.readFileSync, stockFs.readFileSync);
   t.is(fs.readFileSync.name, 'readFileSync');
   t.is(typeof fs.realpathSync.native, 'function');
-  t.not(fs.Dir.prototype.readSync, getOriginal('fs', 'Dir.prototype.readSync'));
-  t.is(fs.Dir.prototype.readSync.name, 'readSync');
+  t.is(fs.statSync, stockFs.statSync);
+  t.is(fs.Dir.prototype.readSync, getOriginal('fs', 'Dir.prototype.readSync'));
   t.is(fs.readFile, stockFs.readFile);
   t.is(fs.promises, stockFs.promises);
   t.is(fs.readFileSync(new URL(import.meta.url), 'utf8').slice(0, 2), '//');
@@ -310,6 +334,6 @@ test.serial('outside a green thread fs *Sync are stock at work; callbacks and pr
   t.true(text.includes('Cooperative fs'));
   const green = await import('greenpatch/green/fs');
   t.is(green.readFileSync, fs.readFileSync);
-  t.is(green.statSync, fs.statSync);
+  t.is(green.statSync, stockFs.statSync);
   t.is(green.createReadStream, fs.createReadStream);
 });

@@ -397,9 +397,14 @@ function finish(outcome: Outcome, encoding: unknown): SpawnSyncReturns<any> {
   return result as SpawnSyncReturns<any>;
 }
 
-function cooperativeSpawnSync(file: unknown, args?: unknown, options?: unknown): SpawnSyncReturns<any> {
+/**
+ * The cooperative run of a spawnSync call, or FALLBACK when its arguments
+ * are beyond what it reproduces: the caller's original then runs (and
+ * throws stock's validation error), reading the options as stock does.
+ */
+function cooperativeSpawnSync(file: unknown, args?: unknown, options?: unknown): SpawnSyncReturns<any> | typeof FALLBACK {
   const plan = makePlan(file, args, options);
-  if (plan === undefined) return Reflect.apply(original.spawnSync, childProcess, [file, args, options]);
+  if (plan === undefined) return FALLBACK;
   return finish(run(plan), plan.options.encoding);
 }
 
@@ -449,6 +454,7 @@ export const execSync = cooperativeSync(original.execSync, ([command, options]) 
   opts.shell = typeof opts.shell === 'string' ? opts.shell : true;
   const inheritStderr = !opts.stdio;
   const ret = cooperativeSpawnSync(command, opts as SpawnSyncOptions);
+  if (ret === FALLBACK) return FALLBACK;
   if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr);
   const error = execSyncError(ret, undefined, command);
   if (error) throw error;
@@ -476,15 +482,17 @@ export const execFileSync = cooperativeSync(original.execFileSync, ([file, args,
   } else {
     return FALLBACK;
   }
-  const o = (opts ?? {}) as ExecFileSyncOptions;
+  if (opts !== null && opts !== undefined && !isPlainOptions(opts)) return FALLBACK;
+  // One read of each option, as stock's own copy does.
+  const o = { ...(opts as ExecFileSyncOptions | undefined) } as ExecFileSyncOptions & { argv0?: unknown };
   if (
-    !isPlainOptions(o) ||
     (o.argv0 !== null && o.argv0 !== undefined && (typeof o.argv0 !== 'string' || o.argv0.includes('\u0000')))
   ) {
     return FALLBACK;
   }
   const inheritStderr = !o.stdio;
   const ret = cooperativeSpawnSync(file, argv, o);
+  if (ret === FALLBACK) return FALLBACK;
   if (inheritStderr && ret.stderr) process.stderr.write(ret.stderr);
   const error = execSyncError(ret, [(o.argv0 as string) || (file as string), ...argv]);
   if (error) throw error;

@@ -1,11 +1,16 @@
-// greenpatch/green/fs: Node's `fs`, where the `*Sync` functions that do I/O,
-// called inside a green thread, block only that green thread: each runs as
-// its callback form (on libuv's thread pool, like the rest of Node's
-// asynchronous fs) while the hub serves the other green threads. Results and
-// errors are those of the callback form, which Node builds as the sync form
-// does (`errno`, `code`, `syscall`, `path`, `dest`). Outside a green thread,
-// on the hub, and when Node itself is the caller (its module loader, its
-// internals), they are Node's own functions.
+// greenpatch/green/fs: Node's `fs`, where the `*Sync` functions that move
+// data (`openSync`, `readSync`, `readvSync`, `writeSync`, `writevSync`,
+// `readFileSync`, `writeFileSync`, `appendFileSync`), called inside a green
+// thread on a FIFO, a pipe, a socket or a character device (a terminal),
+// block only that green thread: each runs as its callback form while the hub
+// serves the other green threads. Such a call waits for whoever is at the
+// other end, which may be another green thread: blocking the process there
+// could deadlock. On regular files and directories, and for every other fs
+// function, they are Node's own and block the process as stock does: that
+// I/O is bounded, and a `*Sync` call that lets the event loop run breaks
+// code relying on Node's promise that it never does (gevent draws the same
+// line). Outside a green thread, on the hub, and when Node itself is the
+// caller, they are Node's own too. docs/cooperative-sync.md has the rule.
 import fs = require('node:fs');
 
 import { cooperate, cooperativeSync, FALLBACK, withoutTrailingUndefined, type Done } from './internal/cooperative.js';
@@ -20,21 +25,12 @@ if ((0 as number) === 1) {
 }
 
 /**
- * The `*Sync` functions made cooperative, each with its callback form. Left
- * out on purpose: `cpSync` and `globSync` (their callback forms are separate
- * implementations whose errors and ordering differ), `mkdtempDisposableSync`
- * and `openAsBlobSync` (no callback form), and `watch`/`watchFile` (not
- * blocking). Every one listed does I/O that can take arbitrarily long (a slow
- * disk, a network file system, a FIFO), so all go to the thread pool, at the
- * cost of one round trip (tens of microseconds) per call; the one exception
- * is writes to fd 1 and 2 (see `toStdio` below).
+ * The `*Sync` functions that cooperate on a FIFO, pipe, socket or character
+ * device, each with its callback form: those that open such a file or move
+ * data through it, the calls that wait for the other end. (Metadata calls
+ * such as `statSync` or `closeSync` never wait for it.)
  */
-const pairs = [
-  'access', 'appendFile', 'chmod', 'chown', 'close', 'copyFile', 'fchmod', 'fchown', 'fdatasync', 'fstat',
-  'fsync', 'ftruncate', 'futimes', 'lchmod', 'lchown', 'link', 'lstat', 'lutimes', 'mkdir', 'mkdtemp', 'open',
-  'opendir', 'read', 'readdir', 'readFile', 'readlink', 'readv', 'realpath', 'rename', 'rm', 'rmdir', 'stat',
-  'statfs', 'symlink', 'truncate', 'unlink', 'utimes', 'write', 'writeFile', 'writev',
-] as const;
+const pairs = ['open', 'read', 'readv', 'write', 'writev', 'readFile', 'writeFile', 'appendFile'] as const;
 
 type AnyFunction = (...args: any[]) => any;
 
@@ -50,45 +46,57 @@ interface Special {
 
 /**
  * Writes to the process's own stdout and stderr (fd 1 and 2) stay
- * synchronous: they are log lines, fast, and keeping them synchronous keeps
- * their order with `process.stdout`/`process.stderr` writes, which Node
- * itself performs synchronously for files and terminals.
+ * synchronous whatever they are: log lines, kept in order with
+ * `process.stdout`/`process.stderr` writes, which Node itself performs
+ * synchronously for files and terminals.
  */
 const toStdio = (args: unknown[]) => args[0] === 1 || args[0] === 2;
 
 const always = () => true;
 
+const statOriginal = fs.statSync;
+const fstatOriginal = fs.fstatSync;
+
 /**
- * The error of a failed read-only call is taken from the original, which
+ * Whether `target` (a path, a `file:` URL or a file descriptor) is a FIFO,
+ * a socket or a character device: what a read or write may wait on for as
+ * long as the other end likes. One stat or fstat system call (about a
+ * microsecond, measured in docs/cooperative-sync.md); anything it cannot
+ * tell (a missing file, an invalid argument) counts as no, so that Node's
+ * own function runs and gives its own result or error.
+ */
+function waitsOnOtherEnd(target: unknown): boolean {
+  let stats: fs.Stats | undefined;
+  try {
+    if (typeof target === 'number') stats = Reflect.apply(fstatOriginal, fs, [target]) as fs.Stats;
+    else if (typeof target === 'string' || Buffer.isBuffer(target) || target instanceof URL) {
+      stats = Reflect.apply(statOriginal, fs, [target, { throwIfNoEntry: false }]) as fs.Stats | undefined;
+    }
+  } catch {
+    return false;
+  }
+  return stats !== undefined && (stats.isFIFO() || stats.isSocket() || stats.isCharacterDevice());
+}
+
+/** The call stays Node's own: its target is a regular file, a directory, or unknown. */
+const onRegularFile = (args: unknown[]) => !waitsOnOtherEnd(args[0]);
+
+/**
+ * The error of a failed open or readFile is taken from the original, which
  * repeats the call: on some Node majors the sync form builds its error
- * differently from the callback form (no `path` on EISDIR from
- * `readFileSync`, no `path` from `opendirSync`, the template rather than the
- * tried name from `mkdtempSync`), and repeating a call that failed and
- * changed nothing is harmless and quick. Calls that change things (writes,
- * renames, removals) are never repeated; their callback forms' errors match.
+ * differently from the callback form, and repeating an open that failed
+ * changed nothing. Writes are never repeated; their callback forms' errors
+ * match.
  */
 const specials: Record<string, Special> = {
-  open: { onLate: (fd: number) => fs.close(fd, () => {}), rerunOn: always },
-  opendir: { onLate: (dir: fs.Dir) => dir.close(() => {}), rerunOn: always },
-  access: { rerunOn: always },
-  readFile: { rerunOn: always },
-  readdir: { rerunOn: always },
-  readlink: { rerunOn: always },
-  realpath: { rerunOn: always },
-  'realpath.native': { rerunOn: always },
-  mkdtemp: { rerunOn: always },
-  statfs: { rerunOn: always },
-  fstat: { rerunOn: always },
-  // `throwIfNoEntry: false` returns undefined for a missing entry, and
-  // which errors count as missing differs between Node majors.
-  stat: { rerunOn: always },
-  lstat: { rerunOn: always },
-  write: { inline: toStdio },
-  writev: { inline: toStdio },
+  open: { onLate: (fd: number) => fs.close(fd, () => {}), rerunOn: always, inline: onRegularFile },
+  readFile: { rerunOn: always, inline: onRegularFile },
+  write: { inline: (args) => toStdio(args) || onRegularFile(args) },
+  writev: { inline: (args) => toStdio(args) || onRegularFile(args) },
 };
 
 function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction, owner: object): AnyFunction {
-  const special = specials[name] ?? {};
+  const special = specials[name] ?? { inline: onRegularFile };
   const what = `fs.${name}Sync()`;
   const body = function (this: unknown, args: unknown[]) {
     // Only an error the operation itself reported may be answered by the
@@ -109,7 +117,8 @@ function makeCooperative(name: string, syncFn: AnyFunction, asyncFn: AnyFunction
         special.onLate,
       );
     } catch (error) {
-      if (error === reported && special.rerunOn?.(error, args)) return Reflect.apply(syncFn, this, args);
+      // The original, called by cooperativeSync, replays the option reads.
+      if (error === reported && special.rerunOn?.(error, args)) return FALLBACK;
       throw error;
     }
   };
@@ -126,64 +135,12 @@ for (const name of pairs) {
   syncFunctions[`${name}Sync`] = makeCooperative(name, syncFn, asyncFn, fs);
 }
 
-// realpathSync.native (the libuv realpath) pairs with realpath.native.
-if (syncFunctions.realpathSync !== undefined && typeof fs.realpathSync.native === 'function') {
-  Object.defineProperty(syncFunctions.realpathSync, 'native', {
-    value: makeCooperative('realpath.native', fs.realpathSync.native, fs.realpath.native, fs.realpath),
-    writable: true,
-    configurable: true,
-    enumerable: true,
-  });
-}
-
-{
-  // existsSync never throws: a bad path or any error means false. Its
-  // callback form (`fs.exists`) is deprecated, so access(F_OK) stands in.
-  syncFunctions.existsSync = cooperativeSync(
-    fs.existsSync,
-    ([path]) =>
-      cooperate<boolean>('fs.existsSync()', (done) =>
-        fs.access(path as fs.PathLike, fs.constants.F_OK, (error) => done(null, !error)),
-      ),
-    { originalForNode: true },
-  );
-}
-
 /**
- * The cooperative fs functions, one per `*Sync` function listed above, each
- * taking the arguments of Node's and returning or throwing what Node's does.
- * Inside a green thread they block only that thread while libuv's thread
- * pool does the I/O; elsewhere they are Node's own.
+ * The cooperative fs functions, each taking the arguments of Node's and
+ * returning or throwing what Node's does. Inside a green thread, on a FIFO,
+ * pipe, socket or character device, they block only that thread while the
+ * callback form waits; elsewhere they are Node's own.
  */
 export const {
-  accessSync, appendFileSync, chmodSync, chownSync, closeSync, copyFileSync, existsSync, fchmodSync, fchownSync,
-  fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, lchmodSync, lchownSync, linkSync, lstatSync,
-  lutimesSync, mkdirSync, mkdtempSync, openSync, opendirSync, readSync, readdirSync, readFileSync, readlinkSync,
-  readvSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, statfsSync, symlinkSync, truncateSync,
-  unlinkSync, utimesSync, writeSync, writeFileSync, writevSync,
+  openSync, readSync, readvSync, writeSync, writevSync, readFileSync, writeFileSync, appendFileSync,
 } = syncFunctions as unknown as typeof fs;
-
-/**
- * Cooperative `Dir.prototype.readSync` and `closeSync` (for `opendirSync`'s
- * and `opendir`'s `Dir`): inside a green thread they run as `dir.read()` and
- * `dir.close()` with a callback, blocking only that thread; elsewhere they
- * are Node's own. Keyed by method name; each entry makes the replacement from
- * the original method, as the patcher's `members` expect.
- */
-export const dirMethods: Record<'readSync' | 'closeSync', (original: AnyFunction) => AnyFunction> = {
-  readSync: (original) => dirMethod(original, 'read'),
-  closeSync: (original) => dirMethod(original, 'close'),
-};
-
-function dirMethod(original: AnyFunction, asyncName: 'read' | 'close'): AnyFunction {
-  const what = `fs.Dir.${asyncName}Sync()`;
-  return cooperativeSync(
-    original,
-    function (this: unknown) {
-      const asyncFn = (this as any)?.[asyncName];
-      if (typeof asyncFn !== 'function') return FALLBACK;
-      return cooperate<unknown>(what, (done) => Reflect.apply(asyncFn, this, [done]));
-    },
-    { originalForNode: true },
-  );
-}

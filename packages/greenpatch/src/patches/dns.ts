@@ -1,7 +1,5 @@
-// The `dns` patch: the callback-only functions become their green versions
-// (Node's own with a callback or outside a green thread; without one inside a
-// green thread, they return the result), the `*Sync` family is added, and
-// `dns.Resolver`'s methods get the same treatment.
+// The `dns` patch: adds the `*Sync` family (see green/dns.ts) to `dns` and
+// to `dns.Resolver.prototype`. Node's own functions stay as they are.
 import type { PatchDefinition } from './types.js';
 
 // Loaded when the patch is applied, not when the table is read.
@@ -10,21 +8,11 @@ const green = (): typeof import('../green/dns.js') => require('../green/dns.js')
 export const definition: PatchDefinition = {
   name: 'dns',
   module: 'dns',
-  // setServers too: Node re-binds the resolve functions when it is called.
-  exports: () => {
-    const { greenFunctions, syncFunctions, setServers } = green();
-    return { ...greenFunctions, ...syncFunctions, setServers };
-  },
-  members: () => {
-    const { greenResolverMethod, resolverMethodNames } = green();
-    return [
-      {
-        path: 'Resolver.prototype',
-        methods: Object.fromEntries(
-          resolverMethodNames.map((name) => [name, (original: Function) => greenResolverMethod(name, original)]),
-        ),
-      },
-    ];
-  },
-  reverted: () => green().restoreOriginals(),
+  exports: () => ({ ...green().syncFunctions }),
+  members: () => [
+    {
+      path: 'Resolver.prototype',
+      methods: Object.fromEntries(Object.entries(green().resolverSyncMethods).map(([name, method]) => [name, () => method])),
+    },
+  ],
 };

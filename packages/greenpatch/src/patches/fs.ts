@@ -1,5 +1,6 @@
 // The `fs` patch: Node's fs, with its `*Sync` functions made cooperative
-// (see green/fs.ts): inside a green thread they block only that thread.
+// (see green/fs.ts): inside a green thread, on a FIFO, pipe, socket or
+// character device, they block only that thread.
 import type { PatchDefinition } from './types.js';
 
 // Loaded when the patch is applied, not when the table is read.
@@ -9,14 +10,4 @@ export const definition: PatchDefinition = {
   name: 'fs',
   module: 'fs',
   exports: () => ({ ...green().syncFunctions }),
-  // A Dir's own sync methods, for Dirs from opendirSync and opendir alike.
-  members: [
-    {
-      path: 'Dir.prototype',
-      methods: {
-        readSync: (original) => green().dirMethods.readSync(original),
-        closeSync: (original) => green().dirMethods.closeSync(original),
-      },
-    },
-  ],
 };

@@ -14,11 +14,16 @@ function readName(buffer, offset) {
   return { name: labels.join('.'), end: offset };
 }
 
-/** Starts the server; resolves with `{ address, close() }`, address as 'host:port' for setServers. */
+/**
+ * Starts the server; resolves with `{ address, queried, close() }`, address
+ * as 'host:port' for setServers, `queried` the names asked so far.
+ */
 export function startDnsServer(records) {
   const socket = dgram.createSocket('udp4');
+  const queried = [];
   socket.on('message', (query, peer) => {
     const { name, end } = readName(query, 12);
+    queried.push(name);
     const type = query.readUInt16BE(end);
     const question = query.subarray(12, end + 4);
     const addresses = type === 1 ? records[name.toLowerCase()] : undefined;
@@ -44,6 +49,7 @@ export function startDnsServer(records) {
     socket.bind(0, '127.0.0.1', () => {
       resolve({
         address: `127.0.0.1:${socket.address().port}`,
+        queried,
         close: () => new Promise((r) => socket.close(r)),
       });
     });

@@ -8,10 +8,14 @@
 // is stock by construction.
 //
 // Argument validation is never reimplemented here: the asynchronous form runs
-// Node's own validators before it starts anything, and when it throws
-// synchronously the cooperative function calls the original `*Sync` function
-// with the same arguments, so the caller gets exactly the error (or, for the
-// rare input only the sync form accepts, exactly the result) stock Node gives.
+// Node's own validators before it starts anything (a body whose asynchronous
+// form validates later must check first, or not cooperate for such input),
+// and when it throws synchronously the cooperative function calls the
+// original `*Sync` function with the same arguments, so the caller gets
+// exactly the error (or, for the rare input only the sync form accepts,
+// exactly the result) stock Node gives, synchronously. Options objects are
+// read as the original reads them across both attempts (see
+// `RecordedOptions`), so getters on them run as often as with stock Node.
 import { block, mayBlock } from './runtime.js';
 
 /** Returned by {@link cooperate} when the asynchronous form rejected the arguments synchronously. */
@@ -89,34 +93,33 @@ export function cooperate<T>(
 
 /**
  * True when Node itself is the caller of the cooperative function, which
- * then must behave as the original:
+ * then must behave as the original: the nearest caller frame with a source
+ * (native frames such as `Reflect.apply` are skipped) is one of Node's own
+ * modules (`node:...`). That covers Node's module loader reading a module's
+ * source (loading must stay atomic: if `require()` let other green threads
+ * run meanwhile, a second `require()` of the same module from another green
+ * thread would see its half-initialised exports) and Node's internals that
+ * reach a patched function through the public object and expect it to
+ * block (the ESM loader's `Atomics.wait` on its hooks thread, which must not
+ * let the event loop run meanwhile).
  *
- * - Node's module loader (CommonJS or ESM, and require hooks it calls),
- *   anywhere in the last few frames. Loading a module must stay atomic: if
- *   `require()` let other green threads run while it reads the file, a
- *   second `require()` of the same module from another green thread would
- *   see its half-initialised exports.
- * - Any of Node's own modules as the direct caller (`node:...`): Node's
- *   internals that reach a patched function through the public object
- *   expect it to block, e.g. the ESM loader's `Atomics.wait` on its hooks
- *   thread, which must not let the event loop run meanwhile.
+ * User code is never Node's, wherever it runs: a module's top-level code (the
+ * entry's included) and a require hook are called by the loader, but their
+ * own calls have them, not the loader, as the caller.
  *
- * Costs a short stack capture (about 10 µs), small beside the thread pool
- * round trip it guards.
+ * Costs a stack capture of a few frames (a few microseconds).
  */
 export function calledByNode(): boolean {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
   let found = false;
   try {
-    Error.stackTraceLimit = 12;
+    Error.stackTraceLimit = CALLER_FRAMES;
     Error.prepareStackTrace = (_error, sites) => {
-      // sites[0] is the cooperative function itself; sites[1] its caller.
-      const caller = sites[1]?.getFileName();
-      if (typeof caller === 'string' && caller.startsWith('node:')) return true;
-      for (const site of sites) {
-        const file = site.getFileName();
-        if (typeof file === 'string' && file.startsWith('node:internal/modules/')) return true;
+      // sites[0] is the cooperative function itself; then its callers.
+      for (let i = 1; i < sites.length; i++) {
+        const file = sites[i].getFileName();
+        if (typeof file === 'string' && file !== '') return file.startsWith('node:');
       }
       return false;
     };
@@ -130,13 +133,68 @@ export function calledByNode(): boolean {
   return found;
 }
 
+/** Frames {@link calledByNode} looks at: the function, its caller, and a few native frames in between. */
+const CALLER_FRAMES = 6;
+
+/**
+ * An options object (a plain object: its prototype is `Object.prototype` or
+ * null) seen through a proxy that records what each read of a property got.
+ * A cooperative call hands the proxy to its asynchronous form; should that
+ * refuse the arguments, `replay()` makes the proxy answer the original's
+ * reads from the record (the first read of `N` gets what the first read got,
+ * and so on), so that the original validates exactly the values the
+ * asynchronous form saw, and a getter runs as many times as stock Node runs
+ * it, not twice as many.
+ */
+class RecordedOptions {
+  private readonly reads = new Map<PropertyKey, unknown[]>();
+  private readonly replayed = new Map<PropertyKey, number>();
+  private replaying = false;
+  readonly proxy: object;
+
+  constructor(target: object) {
+    this.proxy = new Proxy(target, {
+      get: (object, key) => {
+        let seen = this.reads.get(key);
+        if (this.replaying && seen !== undefined) {
+          const index = this.replayed.get(key) ?? 0;
+          if (index < seen.length) {
+            this.replayed.set(key, index + 1);
+            return seen[index];
+          }
+        }
+        const value = Reflect.get(object, key, object);
+        if (!this.replaying) {
+          if (seen === undefined) this.reads.set(key, (seen = []));
+          seen.push(value);
+        }
+        return value;
+      },
+    });
+  }
+
+  replay(): void {
+    this.replaying = true;
+  }
+}
+
+function isOptionsObject(value: unknown): value is object {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 type AnyFunction = (...args: any[]) => any;
 
 /** Options of {@link cooperativeSync}. */
 export interface CooperativeOptions {
   /** Given the arguments, whether the call stays Node's own (e.g. an input too small to be worth a thread-pool round trip). */
   inline?: (args: unknown[]) => boolean;
-  /** Node's own too when Node itself is the caller (see {@link calledByNode}): for what its module loader and internals call. */
+  /**
+   * Node's own too when Node itself is the caller (see {@link calledByNode}):
+   * for what its module loader and internals call. Default true: a few
+   * microseconds, small beside any call worth making cooperative.
+   */
   originalForNode?: boolean;
 }
 
@@ -155,11 +213,20 @@ export function cooperativeSync<F extends AnyFunction>(
   body: (this: unknown, args: unknown[]) => unknown,
   options: CooperativeOptions = {},
 ): F {
-  const { inline, originalForNode = false } = options;
+  const { inline, originalForNode = true } = options;
   return likeOriginal(function (this: unknown, ...args: unknown[]) {
     if (!mayBlock() || inline?.(args) === true || (originalForNode && calledByNode())) return Reflect.apply(original, this, args);
-    const result = Reflect.apply(body, this, [args]);
-    return result === FALLBACK ? Reflect.apply(original, this, args) : result;
+    let recorded: RecordedOptions[] | undefined;
+    const seen = args.map((arg) => {
+      if (!isOptionsObject(arg)) return arg;
+      const options = new RecordedOptions(arg);
+      (recorded ??= []).push(options);
+      return options.proxy;
+    });
+    const result = Reflect.apply(body, this, [seen]);
+    if (result !== FALLBACK) return result;
+    if (recorded !== undefined) for (const options of recorded) options.replay();
+    return Reflect.apply(original, this, seen);
   }, original) as unknown as F;
 }
 
