@@ -14,7 +14,7 @@ export * from 'node:http';
 // a CommonJS module's named exports by reading its source, and does not follow
 // the re-export of a builtin above. This never runs; a test checks the list.
 if ((0 as number) === 1) {
-  exports.Agent = exports.ClientRequest = exports.CloseEvent = exports.IncomingMessage = exports.METHODS = exports.MessageEvent = exports.OutgoingMessage = exports.STATUS_CODES = exports.ServerResponse = exports.WebSocket = exports.get = exports.globalAgent = exports.maxHeaderSize = exports.request = exports.setGlobalProxyFromEnv = exports.setMaxIdleHTTPParsers = exports.validateHeaderName = exports.validateHeaderValue = undefined;
+  exports.Agent = exports.ClientRequest = exports.CloseEvent = exports.IncomingMessage = exports.METHODS = exports.MessageEvent = exports.OutgoingMessage = exports.STATUS_CODES = exports.ServerResponse = exports.WebSocket = exports.get = exports.globalAgent = exports.maxHeaderSize = exports.request = exports.setGlobalProxyFromEnv = exports.setMaxIdleHTTPParsers = exports.validateHeaderName = exports.validateHeaderValue = exports.isValidHeaderName = exports.isValidHeaderValue = exports.websocketMask = exports.websocketUnmask = undefined;
 }
 export { SyncResponse, type Body } from './internal/response.js';
 
