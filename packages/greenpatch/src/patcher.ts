@@ -1,82 +1,28 @@
-// The patcher: one declarative table of what greenpatch changes in Node's
-// builtins (and globals), and the few functions that apply it. Each entry is a
-// `PatchDefinition` living in its own file under `src/patches/`; everything
-// else here (isPatched, getOriginal, patch, patchAll, unpatch, the
-// GREENPATCH_PATCH parsing of the register hook) is derived from the table, so
-// adding a module to greenpatch is one new file and one line below.
+// The patcher: applies and reverts the definitions of the patch table
+// (patches/index.ts). isPatched, getOriginal, patch, patchAll, unpatch and the
+// GREENPATCH_PATCH parsing of the register hook are all derived from the table.
 //
-// Patching is in place: the builtin's exports object (the one `require('net')`,
+// Patching is in place. A builtin's exports object (the one `require('net')`,
 // `require('node:net')` and `process.getBuiltinModule('net')` all return) gets
 // its properties replaced or added, and `module.syncBuiltinESMExports()` then
 // refreshes the ESM namespaces of builtins, so `import { connect } from
 // 'node:net'` sees the replacement through its live binding. Behaviour that has
 // to reach objects created from references taken before patching (a server
 // made by a saved `createServer`) lives on prototypes, listed as `members`.
-import { syncBuiltinESMExports } from 'node:module';
+//
+// An npm package's entry is armed when applied, and patches each copy of the
+// package (or of the file inside it that the entry names) as it loads:
+// through require-in-the-middle for CommonJS and, where the ESM hooks are on
+// (`node --import greenpatch/register`), import-in-the-middle for ES modules.
+// Neither is loaded before an npm entry is armed.
+import { isBuiltin, syncBuiltinESMExports } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { definition as net } from './patches/net.js';
-import { definition as dns } from './patches/dns.js';
-import { definition as http } from './patches/http.js';
-import { definition as https } from './patches/https.js';
-import { definition as child_process } from './patches/child_process.js';
-import { definition as fs } from './patches/fs.js';
-import { definition as zlib } from './patches/zlib.js';
-import { definition as crypto } from './patches/crypto.js';
-import { definition as atomics } from './patches/atomics.js';
+import { codedError } from './errors.js';
+import { table, type PatchDefinition } from './patches/index.js';
 
-
-/**
- * Methods replaced (or added) on one object reachable from a patch's target,
- * usually a prototype, e.g. `{ path: 'Server.prototype', methods: { emit: (original) => ... } }`.
- */
-export interface MemberPatch {
-  /** Dotted path from the target to the object, e.g. `'Socket.prototype'`. */
-  readonly path: string;
-  /**
-   * Method name → factory given the current value (undefined when the object
-   * lacks it) that returns the replacement. The replacement must behave
-   * exactly as the original wherever the original would have been used.
-   */
-  readonly methods: { readonly [name: string]: (original: any) => unknown };
-}
-
-/**
- * One patched module (or global object): which object it changes, which of
- * its exports it replaces, what it adds, and which members of objects inside
- * it it changes. A definition is data; the patcher applies and reverts it.
- */
-export interface PatchDefinition {
-  /** The key in `patch({ ... })`, `GREENPATCH_PATCH`, `isPatched()`: `'net'`, `'Atomics'`. */
-  readonly name: string;
-  /** The builtin module patched in place (without `node:`), when it is one. */
-  readonly module?: string;
-  /** The object changed: the builtin's exports, or e.g. `globalThis.Atomics`. */
-  readonly target: () => any;
-  /** Other definitions that must be applied first (by name). */
-  readonly requires?: readonly string[];
-  /**
-   * Exports set on the target, by name: replacements of existing ones and
-   * additions alike (the patcher remembers which, to revert). A green module
-   * exports the very same values, so `greenpatch/green/<name>` and the patched
-   * builtin agree.
-   */
-  readonly exports?: () => { readonly [name: string]: unknown };
-  /** Members of objects inside the target (prototypes) replaced or added. */
-  readonly members?: readonly MemberPatch[];
-  /**
-   * Called after the patch is reverted, for what the table cannot say: e.g.
-   * Node itself re-binding exports while patched (`dns.setServers`), so that
-   * the saved originals are stale and the fresh ones must be put back.
-   */
-  readonly reverted?: (target: any) => void;
-}
-
-/**
- * Every patch greenpatch knows, in the order `patchAll()` applies them.
- * To add one: write `src/patches/<name>.ts` exporting `definition`, import it above,
- * list it here.
- */
-export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics];
+export type { MemberPatch, PatchDefinition } from './patches/index.js';
 
 /** Names `patch()`, `patchAll()` and `GREENPATCH_PATCH` accept. */
 export type PatchName = (typeof table)[number]['name'] | (string & {});
@@ -84,61 +30,66 @@ export type PatchName = (typeof table)[number]['name'] | (string & {});
 /** Which patches to apply: `{ net: true, dns: true }`. */
 export type PatchOptions = { readonly [name: string]: boolean | undefined };
 
+/** What one target looked like before a definition was applied to it. */
 interface Saved {
   /** Own property descriptors of the target before patching (undefined: it had none). */
   readonly exports: Map<string, PropertyDescriptor | undefined>;
   /** `'Server.prototype.emit'` → own descriptor before patching. */
   readonly members: Map<string, { owner: any; name: string; before: PropertyDescriptor | undefined }>;
+  /** An ES module namespace (import-in-the-middle's): exports are assigned, not defined. */
+  readonly namespace: boolean;
 }
 
-const applied = new Map<string, Saved>();
+/** Applied (or, for npm entries, armed) definitions → each target patched so far, in the order patched. */
+const applied = new Map<string, Map<object, Saved>>();
 
 function definitionOf(name: string): PatchDefinition {
   const found = table.find((d) => d.name === name);
   if (found === undefined) {
-    const error = new Error(
+    throw codedError(
+      'ERR_GREENPATCH_UNKNOWN_PATCH',
       `greenpatch has no patch named '${name}' (known: ${table.map((d) => d.name).join(', ')})`,
-    ) as Error & { code: string };
-    error.code = 'ERR_GREENPATCH_UNKNOWN_PATCH';
-    throw error;
+    );
   }
   return found;
 }
 
+/** True for an entry that names an npm package rather than a builtin or a global. */
+function isPackageEntry(definition: PatchDefinition): boolean {
+  return definition.module !== undefined && !isBuiltin(definition.module);
+}
+
+/** The object a builtin's or global's definition changes. */
+function fixedTarget(definition: PatchDefinition): any {
+  if (definition.module !== undefined) return require(`node:${definition.module}`);
+  return definition.target!();
+}
+
 function resolvePath(root: any, path: string): any {
   let object = root;
-  for (const part of path.split('.')) {
-    object = object?.[part];
-  }
+  if (path !== '') for (const part of path.split('.')) object = object?.[part];
   if (object === null || (typeof object !== 'object' && typeof object !== 'function')) {
-    throw new Error(`greenpatch: nothing to patch at '${path}'`);
+    throw codedError('ERR_GREENPATCH_NOTHING_TO_PATCH', `greenpatch: nothing to patch at '${path}'`);
   }
   return object;
 }
 
-function apply(definition: PatchDefinition): boolean {
-  if (applied.has(definition.name)) return false;
-  for (const dependency of definition.requires ?? []) apply(definitionOf(dependency));
-  const target = definition.target();
-  const saved: Saved = { exports: new Map(), members: new Map() };
-  // Resolve everything before changing anything, so that a failure leaves the
-  // target untouched.
-  const exports = definition.exports?.() ?? {};
-  const members = (definition.members ?? []).map((m) => ({ patch: m, owner: resolvePath(target, m.path) }));
+/** Applies `definition` to `target`; returns what to restore. Resolves everything first, so a failure changes nothing. */
+function applyTo(definition: PatchDefinition, target: any, namespace: boolean): Saved {
+  const saved: Saved = { exports: new Map(), members: new Map(), namespace };
+  const exports = definition.exports?.(target) ?? {};
+  const memberList = typeof definition.members === 'function' ? definition.members() : (definition.members ?? []);
+  const members = memberList.map((m) => ({ patch: m, owner: resolvePath(target, m.path) }));
   for (const [name, value] of Object.entries(exports)) {
     const before = Object.getOwnPropertyDescriptor(target, name);
     saved.exports.set(name, before);
-    Object.defineProperty(target, name, {
-      value,
-      writable: true,
-      configurable: true,
-      enumerable: before?.enumerable ?? true,
-    });
+    if (namespace) target[name] = value;
+    else Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: before?.enumerable ?? true });
   }
   for (const { patch, owner } of members) {
     for (const [name, make] of Object.entries(patch.methods)) {
       const before = Object.getOwnPropertyDescriptor(owner, name);
-      saved.members.set(`${patch.path}.${name}`, { owner, name, before });
+      saved.members.set(patch.path === '' ? name : `${patch.path}.${name}`, { owner, name, before });
       Object.defineProperty(owner, name, {
         value: make(owner[name]),
         writable: true,
@@ -148,25 +99,127 @@ function apply(definition: PatchDefinition): boolean {
       });
     }
   }
-  applied.set(definition.name, saved);
-  return true;
+  return saved;
 }
 
-function revert(definition: PatchDefinition): boolean {
-  const saved = applied.get(definition.name);
-  if (saved === undefined) return false;
-  const target = definition.target();
+function restore(target: any, saved: Saved): void {
   for (const [name, before] of saved.exports) {
-    if (before === undefined) delete target[name];
+    if (saved.namespace) target[name] = before === undefined ? undefined : 'value' in before ? before.value : before.get?.call(target);
+    else if (before === undefined) delete target[name];
     else Object.defineProperty(target, name, before);
   }
   for (const { owner, name, before } of saved.members.values()) {
     if (before === undefined) delete owner[name];
     else Object.defineProperty(owner, name, before);
   }
-  applied.delete(definition.name);
-  definition.reverted?.(target);
+}
+
+function apply(definition: PatchDefinition): boolean {
+  if (applied.has(definition.name)) return false;
+  if (isPackageEntry(definition)) {
+    applied.set(definition.name, new Map());
+    rearmPackageHooks();
+    return true;
+  }
+  const target = fixedTarget(definition);
+  applied.set(definition.name, new Map([[target, applyTo(definition, target, false)]]));
   return true;
+}
+
+function revert(definition: PatchDefinition): boolean {
+  const targets = applied.get(definition.name);
+  if (targets === undefined) return false;
+  applied.delete(definition.name);
+  for (const [target, saved] of targets) restore(target, saved);
+  if (isPackageEntry(definition)) rearmPackageHooks();
+  else definition.reverted?.(fixedTarget(definition));
+  return true;
+}
+
+// --- npm packages: patched as they load --------------------------------------
+
+/**
+ * The name the loader hooks report for an entry's module: the package, or
+ * `package/path/to/file` without `.js` and `/index` (require-in-the-middle's
+ * spelling of a file inside a package).
+ */
+function hookedName(definition: PatchDefinition): string {
+  if (definition.file === undefined) return definition.module!;
+  return `${definition.module}/${definition.file}`.replace(/(\/index)?(\.js)?$/, '');
+}
+
+const versions = new Map<string, string | undefined>();
+
+/** The version of the package at `basedir` (cached); undefined when it cannot be read. */
+function packageVersion(basedir: string): string | undefined {
+  if (!versions.has(basedir)) {
+    let version: string | undefined;
+    try {
+      version = JSON.parse(readFileSync(join(basedir, 'package.json'), 'utf8')).version;
+    } catch {
+      version = undefined;
+    }
+    versions.set(basedir, version);
+  }
+  return versions.get(basedir);
+}
+
+function supported(definition: PatchDefinition, basedir: string | undefined): boolean {
+  if (definition.versions === undefined) return true;
+  const version = basedir === undefined ? undefined : packageVersion(basedir);
+  if (version === undefined) return false;
+  const semver = require('semver') as typeof import('semver');
+  return semver.satisfies(version, definition.versions, { includePrerelease: true });
+}
+
+/** Called by the loader hooks with a module that has just loaded: patches it for every armed entry naming it. */
+function onPackageLoaded(name: string, basedir: string | undefined, target: unknown, namespace: boolean): void {
+  if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;
+  for (const definition of table) {
+    const targets = applied.get(definition.name);
+    if (targets === undefined || !isPackageEntry(definition) || hookedName(definition) !== name) continue;
+    if (targets.has(target) || !supported(definition, basedir)) continue;
+    targets.set(target, applyTo(definition, target, namespace));
+  }
+}
+
+interface Unhookable {
+  unhook(): void;
+}
+let requireHook: Unhookable | undefined;
+let importHook: Unhookable | undefined;
+let esmHooksOn = false;
+
+/** @internal Called by `greenpatch/register` once import-in-the-middle's loader is registered. */
+export function esmHooksEnabled(): void {
+  esmHooksOn = true;
+  rearmPackageHooks();
+}
+
+/** @internal The module names of the npm entries `patch()` would arm for `options` (for the ESM loader's include list). */
+export function packageModuleNames(options: PatchOptions): string[] {
+  return table.filter((d) => options[d.name] === true && isPackageEntry(d)).map(hookedName);
+}
+
+/** (Re)installs one require hook and one import hook for the armed npm entries; none when there are none. */
+function rearmPackageHooks(): void {
+  requireHook?.unhook();
+  importHook?.unhook();
+  requireHook = importHook = undefined;
+  const names = [...new Set(table.filter((d) => applied.has(d.name) && isPackageEntry(d)).map(hookedName))];
+  if (names.length === 0) return;
+  const ritm = require('require-in-the-middle') as typeof import('require-in-the-middle');
+  requireHook = new ritm.Hook(names, (exports, name, basedir) => {
+    onPackageLoaded(name, basedir, exports, false);
+    return exports;
+  });
+  if (!esmHooksOn) return;
+  const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
+  importHook = new iitm.Hook(names, (exported: any, name: string, basedir: string | void) => {
+    // A CommonJS package imported from ESM: its module.exports is the default export.
+    const cjs = exported.default !== null && (typeof exported.default === 'object' || typeof exported.default === 'function');
+    onPackageLoaded(name, basedir ?? undefined, cjs ? exported.default : exported, !cjs);
+  });
 }
 
 function syncESM(): void {
@@ -204,7 +257,7 @@ export function patch(options: PatchOptions): string[] {
 export function patchAll(options: PatchOptions = {}): string[] {
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
-  for (const definition of table) wanted[definition.name] = options[definition.name] !== false;
+  for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;
   return patch(wanted);
 }
 
@@ -223,7 +276,11 @@ export function unpatch(...names: string[]): string[] {
   return done;
 }
 
-/** Whether the patch `name` (`'net'`, `'dns'`, ...) is applied. */
+/**
+ * Whether the patch `name` (`'net'`, `'dns'`, `'express'`...) is applied. An npm
+ * package's entry counts as applied once armed: every copy of the package
+ * that loads from then on is patched.
+ */
 export function isPatched(name: string): boolean {
   definitionOf(name);
   return applied.has(name);
@@ -233,13 +290,17 @@ export function isPatched(name: string): boolean {
  * The value `exportName` had before patch `name` was applied: an export
  * (`getOriginal('dns', 'lookup')`) or a member by its path
  * (`getOriginal('net', 'Server.prototype.emit')`). When the patch is not
- * applied, the current value, which is then the original.
+ * applied, the current value, which is then the original. For an npm
+ * package's entry, the value in the first copy of the package patched;
+ * undefined while no copy has loaded.
  */
 export function getOriginal(name: string, exportName: string): any {
   const definition = definitionOf(name);
-  const saved = applied.get(name);
-  const target = definition.target();
-  if (saved !== undefined) {
+  const targets = applied.get(name);
+  let target: any;
+  if (targets !== undefined && targets.size > 0) {
+    const [first, saved] = targets.entries().next().value as [any, Saved];
+    target = first;
     if (saved.exports.has(exportName)) {
       const before = saved.exports.get(exportName);
       return before === undefined ? undefined : 'value' in before ? before.value : before.get?.call(target);
@@ -251,6 +312,10 @@ export function getOriginal(name: string, exportName: string): any {
       if (before === undefined) return Object.getPrototypeOf(owner)?.[member.name];
       return 'value' in before ? before.value : before.get?.call(owner);
     }
+  } else if (isPackageEntry(definition)) {
+    return undefined;
+  } else {
+    target = fixedTarget(definition);
   }
   const dot = exportName.lastIndexOf('.');
   if (dot < 0) return target[exportName];
@@ -270,7 +335,7 @@ export function parsePatchList(value: string | undefined): PatchOptions {
   const all: Record<string, boolean> = {};
   const trimmed = value?.trim() ?? '';
   if (trimmed === '' || trimmed === 'all') {
-    for (const d of table) all[d.name] = true;
+    for (const d of table) all[d.name] = d.byDefault !== false;
     return all;
   }
   if (trimmed === 'none') return all;

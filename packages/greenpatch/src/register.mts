@@ -8,6 +8,21 @@ import * as hooks from './register-hooks.mjs';
 const require = module.createRequire(import.meta.url);
 require('./register.js');
 
+// npm packages in the patch table that are loaded as ES modules (or imported
+// from one) are patched through import-in-the-middle, whose loader sees only
+// the packages named here: registered only when there are some.
+const patcher = require('./patcher.js') as typeof import('./patcher.js');
+const packages = patcher.packageModuleNames(patcher.parsePatchList(process.env.GREENPATCH_PATCH));
+if (packages.length > 0) {
+  const iitmHooks = (await import('import-in-the-middle/register-hooks.mjs')) as {
+    supportsSyncHooks(): boolean;
+    register(options: { include: string[] }): void;
+  };
+  if (iitmHooks.supportsSyncHooks()) iitmHooks.register({ include: packages });
+  else module.register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: packages } });
+  patcher.esmHooksEnabled();
+}
+
 const runtime = new URL('./register.js', import.meta.url).href;
 const registerHooks = (module as { registerHooks?: (hooks: object) => unknown }).registerHooks;
 if (typeof registerHooks === 'function') {

@@ -15,6 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { switchIn } from './hub.js';
 import { GreenThread } from './greenthread.js';
 import { parsePatchList, patch } from './patcher.js';
+// What the patches add to Node's builtins, for TypeScript (an empty module at run time).
+import './builtin-types.js';
 
 interface InternalModule {
   runMain(main?: string): void;
@@ -23,8 +25,6 @@ interface InternalModule {
 }
 const M = Module as unknown as InternalModule;
 
-/** The main green thread, once the entry runs in it. */
-export let mainThread: GreenThread<void> | undefined;
 
 const esmEntry = /\.mjs$/;
 
@@ -39,7 +39,7 @@ export function runEntryInGreenThread(file: string, isCommonJS: boolean): boolea
   let returned = false;
   let needsImport = false;
   let early: { error: unknown } | undefined;
-  mainThread = new GreenThread<void>(
+  const mainThread = new GreenThread<void>(
     () => {
       try {
         if (isCommonJS) M._load(file, null, true);

@@ -5,15 +5,16 @@ import { builtinModules, createRequire } from 'node:module';
 
 const requireHere = createRequire(__filename);
 
-/** Builtins greenpatch may provide green versions of, in load order. */
-const CANDIDATES = ['net', 'dns', 'http', 'https', 'child_process', 'fs', 'zlib', 'crypto'] as const;
-
 let available: string[] | undefined;
 
 /** The builtins for which this greenpatch has a green module. */
 export function greenModuleNames(): string[] {
   if (available === undefined) {
-    available = CANDIDATES.filter((name) => {
+    // The builtins in greenpatch's patch table (in its order) that it
+    // publishes a green module for.
+    const { patchNames } = requireHere('greenpatch') as { patchNames(): string[] };
+    available = patchNames().filter((name) => {
+      if (!builtinModules.includes(name)) return false;
       try {
         requireHere.resolve(`greenpatch/green/${name}`);
         return true;

@@ -1,6 +1,6 @@
 // V8 keeps the current isolate, its per-thread data and the thread id in C++
 // thread_local variables. A fiber that owns its own values of these looks like
-// a thread of its own to V8 (see ../shared/DESIGN.md, "The engine"). This file
+// a thread of its own to V8 (see docs/engine.md at the repository root). This file
 // finds them in the running binary's symbol table and swaps them.
 //
 // Also swapped: the thread's cached stack start (v8::base), which

@@ -1,13 +1,15 @@
 // The `child_process` patch: Node's child_process, with its `*Sync` functions made cooperative
 // (see green/child_process.ts): inside a green thread they block only that thread.
-import child_process = require('node:child_process');
+import type { PatchDefinition } from './types.js';
 
-import type { PatchDefinition } from '../patcher.js';
-import { spawnSync, execSync, execFileSync } from '../green/child_process.js';
+// Loaded when the patch is applied, not when the table is read.
+const green = (): typeof import('../green/child_process.js') => require('../green/child_process.js');
 
 export const definition: PatchDefinition = {
   name: 'child_process',
   module: 'child_process',
-  target: () => child_process,
-  exports: () => ({ spawnSync, execSync, execFileSync }),
+  exports: () => {
+    const { spawnSync, execSync, execFileSync } = green();
+    return { spawnSync, execSync, execFileSync };
+  },
 };

@@ -3,15 +3,14 @@
 // inherit), and `net.connectSync` is added. The blocking socket and server
 // methods (`recv`, `sendall`, `accept`, ...) are on the prototypes as soon as
 // greenpatch/green/net is loaded.
-import net = require('node:net');
+import type { PatchDefinition } from './types.js';
 
-import type { PatchDefinition } from '../patcher.js';
-import { connectSync, makeServerEmit } from '../green/net.js';
+// Loaded when the patch is applied, not when the table is read.
+const green = (): typeof import('../green/net.js') => require('../green/net.js');
 
 export const definition: PatchDefinition = {
   name: 'net',
   module: 'net',
-  target: () => net,
-  exports: () => ({ connectSync }),
-  members: [{ path: 'Server.prototype', methods: { emit: makeServerEmit } }],
+  exports: () => ({ connectSync: green().connectSync }),
+  members: [{ path: 'Server.prototype', methods: { emit: (original) => green().makeServerEmit(original) } }],
 };

@@ -1,13 +1,12 @@
 // The `zlib` patch: Node's zlib, with its `*Sync` functions made cooperative
 // (see green/zlib.ts): inside a green thread they block only that thread.
-import zlib = require('node:zlib');
+import type { PatchDefinition } from './types.js';
 
-import type { PatchDefinition } from '../patcher.js';
-import { syncFunctions } from '../green/zlib.js';
+// Loaded when the patch is applied, not when the table is read.
+const green = (): typeof import('../green/zlib.js') => require('../green/zlib.js');
 
 export const definition: PatchDefinition = {
   name: 'zlib',
   module: 'zlib',
-  target: () => zlib,
-  exports: () => ({ ...syncFunctions }),
+  exports: () => ({ ...green().syncFunctions }),
 };

@@ -1,0 +1,19 @@
+// The patch table: every patch greenpatch knows, in the order patchAll()
+// applies them. To add one: write `<name>.ts` beside this file exporting a
+// `definition` (see types.ts), and list it here. Reading the table loads
+// none of the modules it patches.
+import type { PatchDefinition } from './types.js';
+import { definition as net } from './net.js';
+import { definition as dns } from './dns.js';
+import { definition as http } from './http.js';
+import { definition as https } from './https.js';
+import { definition as child_process } from './child_process.js';
+import { definition as fs } from './fs.js';
+import { definition as zlib } from './zlib.js';
+import { definition as crypto } from './crypto.js';
+import { definition as atomics } from './atomics.js';
+
+export type { MemberPatch, PatchDefinition } from './types.js';
+
+/** Every patch, in the order `patchAll()` applies them (builtins a patch reaches through come first: net before http). */
+export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics];

@@ -1,0 +1,34 @@
+// The patch table is data: reading it (patchNames, isPatched, parsing
+// GREENPATCH_PATCH) loads none of the green modules it names.
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+test('isPatched and patchNames load no green module; patch() loads only what it applies', (t) => {
+  const script = `
+    const gp = require('greenpatch');
+    const loaded = () => Object.keys(require.cache).filter((f) => /[\\\\/]green[\\\\/][a-z_]+\\.js$/.test(f)).map((f) => f.replace(/.*[\\\\/]/, '')).sort();
+    const before = loaded();
+    const names = gp.patchNames();
+    const states = names.map((n) => gp.isPatched(n));
+    const afterReading = loaded();
+    gp.patch({ zlib: true });
+    console.log(JSON.stringify({ before, states, afterReading, afterPatch: loaded().filter((f) => !before.includes(f)) }));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: packageDir, encoding: 'utf8', timeout: 30_000 });
+  t.is(r.stderr, '');
+  const out = JSON.parse(r.stdout);
+  t.true(out.states.every((s) => s === false));
+  t.false(out.before.includes('child_process.js'));
+  t.false(out.before.includes('fs.js'));
+  t.deepEqual(out.afterReading, out.before);
+  t.deepEqual(out.afterPatch, ['zlib.js']);
+});
+
+test('an unknown patch name is a coded error', async (t) => {
+  const { isPatched, patch } = await import('greenpatch');
+  t.is(t.throws(() => isPatched('nope')).code, 'ERR_GREENPATCH_UNKNOWN_PATCH');
+  t.is(t.throws(() => patch({ nope: true })).code, 'ERR_GREENPATCH_UNKNOWN_PATCH');
+});
