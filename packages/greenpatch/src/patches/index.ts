@@ -12,8 +12,31 @@ import { definition as fs } from './fs.js';
 import { definition as zlib } from './zlib.js';
 import { definition as crypto } from './crypto.js';
 import { definition as atomics } from './atomics.js';
+import { definition as express } from './express.js';
+import { definition as router } from './router.js';
+import { definition as koa } from './koa.js';
+import { definition as ws } from './ws.js';
+import { definition as wsSocket } from './ws-socket.js';
+import { definition as deasync } from './deasync.js';
 
 export type { MemberPatch, PatchDefinition } from './types.js';
 
 /** Every patch, in the order `patchAll()` applies them (builtins a patch reaches through come first: net before http). */
-export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics];
+export const table: readonly PatchDefinition[] = [
+  net,
+  dns,
+  http,
+  https,
+  child_process,
+  fs,
+  zlib,
+  crypto,
+  atomics,
+  // npm packages, patched when they load.
+  express,
+  router,
+  koa,
+  ws,
+  wsSocket,
+  deasync,
+];
