@@ -1,11 +1,11 @@
 // fastify 4 and 5: route handlers, the request lifecycle hooks, and the
-// error and not-found handlers run in a green thread of their own when
+// error handler run in a green thread of their own when
 // fastify calls them outside one (after a body was parsed, from a promise
-// reaction, and always under `inject()`). The instance made by the `fastify`
-// factory (the package's export) gets an 'onRoute' hook that wraps each
-// route's handler and hooks, and an `addHook`, `setErrorHandler` and
-// `setNotFoundHandler` that wrap what they are given; child instances
-// inherit these.
+// reaction, and always under `inject()`). The package's export is the
+// factory itself, which cannot be patched in place, so three of its files
+// are: the router (`lib/route.js`), which wraps each route's handler and
+// hooks; `lib/hooks.js`, whose `add` is every `addHook()`; and
+// `lib/error-handler.js`, which builds `setErrorHandler()`'s handlers.
 //
 // What fastify sees is what a plain call would give whenever the function
 // does not block: the same return value, the same synchronous throw. When it
@@ -69,52 +69,50 @@ function greenHooks(value: unknown): unknown {
   return Array.isArray(value) ? value.map((fn) => green(fn, false)) : green(value, false);
 }
 
-function onRoute(route: Record<string, unknown>): void {
-  route.handler = green(route.handler, true);
+function greenRouteOptions(options: unknown): unknown {
+  if (typeof options === 'function') return green(options, true);
+  if (typeof options !== 'object' || options === null) return options;
+  const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+  if (copy.handler !== undefined) copy.handler = green(copy.handler, true);
   for (const name of lifecycleHooks) {
-    if (route[name] !== undefined) route[name] = greenHooks(route[name]);
+    if (copy[name] !== undefined) copy[name] = greenHooks(copy[name]);
   }
+  return copy;
 }
 
-/** Makes the fastify instance `app` (a root instance, fresh from the factory) green as described above. */
-export function greenFastifyInstance(app: any): void {
-  const { addHook, setErrorHandler, setNotFoundHandler } = app;
-  app.addHook = function (this: unknown, name: string, fn: unknown, ...rest: unknown[]): unknown {
-    return Reflect.apply(addHook, this, [name, lifecycleHooks.has(name) ? green(fn, false) : fn, ...rest]);
+/**
+ * `buildRouting` of `fastify/lib/route.js`, given the one it replaces: the
+ * router's `route` (`app.route()`) and `prepareRoute` (`app.get()`,
+ * `app.post()`, ...) wrap the handler and the route's hooks.
+ */
+export function greenBuildRouting(original: Function): Function {
+  return function buildRouting(this: unknown): unknown {
+    const routing = Reflect.apply(original, this, arguments);
+    const { route, prepareRoute } = routing;
+    routing.route = function (this: unknown, spec: { options?: unknown }): unknown {
+      return Reflect.apply(route, this, [{ ...spec, options: greenRouteOptions(spec.options) }]);
+    };
+    routing.prepareRoute = function (this: unknown, spec: { options?: unknown; handler?: unknown }): unknown {
+      return Reflect.apply(prepareRoute, this, [
+        { ...spec, options: greenRouteOptions(spec.options), handler: green(spec.handler, true) },
+      ]);
+    };
+    return routing;
   };
-  app.setErrorHandler = function (this: unknown, fn: unknown): unknown {
-    return Reflect.apply(setErrorHandler, this, [green(fn, true)]);
-  };
-  app.setNotFoundHandler = function (this: unknown, ...args: unknown[]): unknown {
-    // (handler) or (options, handler); the options may carry hooks.
-    const wrapped = args.map((arg) => {
-      if (typeof arg === 'function') return green(arg, true);
-      if (typeof arg === 'object' && arg !== null) {
-        const options = { ...(arg as Record<string, unknown>) };
-        for (const name of lifecycleHooks) if (options[name] !== undefined) options[name] = greenHooks(options[name]);
-        return options;
-      }
-      return arg;
-    });
-    return Reflect.apply(setNotFoundHandler, this, wrapped);
-  };
-  addHook.call(app, 'onRoute', onRoute);
 }
 
-/** The `fastify` factory (the package's export), given the one it replaces. */
-export function greenFastifyFactory(original: (...args: any[]) => any): (...args: any[]) => any {
-  const factory = function fastify(this: unknown, ...args: unknown[]): unknown {
-    const app = Reflect.apply(original, this, args);
-    greenFastifyInstance(app);
-    return app;
+/** `Hooks.prototype.add` of `fastify/lib/hooks.js` (every `addHook()`), given the one it replaces. */
+export function greenHooksAdd(original: Function): Function {
+  return function add(this: unknown, name: string, fn: unknown): unknown {
+    return Reflect.apply(original, this, [name, lifecycleHooks.has(name) ? green(fn, false) : fn]);
   };
-  // The package exports the factory with its other exports as properties
-  // (`fastify.fastify`, `fastify.default`, `errorCodes`, ...).
-  for (const key of Reflect.ownKeys(original)) {
-    if (key === 'length' || key === 'name' || key === 'prototype') continue;
-    const descriptor = Object.getOwnPropertyDescriptor(original, key)!;
-    if ('value' in descriptor && descriptor.value === original) descriptor.value = factory;
-    Object.defineProperty(factory, key, descriptor);
-  }
-  return factory;
+}
+
+/** `buildErrorHandler` of `fastify/lib/error-handler.js` (`setErrorHandler()`), given the one it replaces. */
+export function greenBuildErrorHandler(original: Function): Function {
+  return function buildErrorHandler(this: unknown): unknown {
+    const args = Array.prototype.slice.call(arguments);
+    if (args.length >= 2) args[1] = green(args[1], true);
+    return Reflect.apply(original, this, args);
+  };
 }

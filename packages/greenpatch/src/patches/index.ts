@@ -18,6 +18,9 @@ import { definition as koa } from './koa.js';
 import { definition as ws } from './ws.js';
 import { definition as wsSocket } from './ws-socket.js';
 import { definition as deasync } from './deasync.js';
+import { definition as fastify } from './fastify.js';
+import { definition as fastifyHooks } from './fastify-hooks.js';
+import { definition as fastifyErrors } from './fastify-errors.js';
 
 export type { MemberPatch, PatchDefinition } from './types.js';
 
@@ -35,6 +38,9 @@ export const table: readonly PatchDefinition[] = [
   // npm packages, patched when they load.
   express,
   router,
+  fastify,
+  fastifyHooks,
+  fastifyErrors,
   koa,
   ws,
   wsSocket,
