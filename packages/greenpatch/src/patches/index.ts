@@ -18,6 +18,7 @@ import { definition as koa } from './koa.js';
 import { definition as ws } from './ws.js';
 import { definition as wsSocket } from './ws-socket.js';
 import { definition as deasync } from './deasync.js';
+import { definition as socketIo } from './socket-io.js';
 import { definition as fastify } from './fastify.js';
 import { definition as fastifyHooks } from './fastify-hooks.js';
 import { definition as fastifyErrors } from './fastify-errors.js';
@@ -44,5 +45,6 @@ export const table: readonly PatchDefinition[] = [
   koa,
   ws,
   wsSocket,
+  socketIo,
   deasync,
 ];
