@@ -18,6 +18,7 @@ import { definition as koa } from './koa.js';
 import { definition as ws } from './ws.js';
 import { definition as wsSocket } from './ws-socket.js';
 import { definition as deasync } from './deasync.js';
+import { definition as synckit } from './synckit.js';
 import { definition as socketIo } from './socket-io.js';
 import { definition as fastify } from './fastify.js';
 import { definition as fastifyHooks } from './fastify-hooks.js';
@@ -47,4 +48,5 @@ export const table: readonly PatchDefinition[] = [
   wsSocket,
   socketIo,
   deasync,
+  synckit,
 ];
