@@ -29,11 +29,12 @@ abi=$(run -p process.versions.modules) || { echo "aarch64: the arm64 node does n
 
 # A scratch copy of the package: sources, the compiled TypeScript, the addon.
 pkg="$work/fibers"
-rm -rf "$pkg" && mkdir -p "$pkg/prebuilds/linux-arm64-node$abi"
+rm -rf "$pkg" && mkdir -p "$pkg/prebuilds/linux-arm64" "$pkg/node_modules"
 cp -r "$here/binding.gyp" "$here/src" "$here/dist" "$here/package.json" "$pkg/"
+cp -rL "$here/node_modules/node-gyp-build" "$pkg/node_modules/"
 gyp=$(node -p "require.resolve('node-gyp/bin/node-gyp.js', { paths: ['$here'] })")
 (cd "$pkg" && CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ LINK=aarch64-linux-gnu-g++ AR=aarch64-linux-gnu-ar \
   node "$gyp" rebuild --arch=arm64 --nodedir="$nodedir" --loglevel=error >"$work/build.log" 2>&1) \
   || { echo "aarch64: cross build failed"; cat "$work/build.log"; exit 1; }
-cp "$pkg/build/Release/greenpatch_fibers.node" "$pkg/prebuilds/linux-arm64-node$abi/"
+cp "$pkg/build/Release/greenpatch_fibers.node" "$pkg/prebuilds/linux-arm64/node.abi$abi.glibc.node" && rm -rf "$pkg/build"
 timeout 600 qemu-aarch64 -L /usr/aarch64-linux-gnu "$nodedir/bin/node" "$here/test/arch/smoke.cjs" "$pkg" || exit 1

@@ -1,5 +1,6 @@
-// Loads the addon built by scripts/build-native.mjs for the running Node.
-import { existsSync } from 'node:fs';
+// Loads the addon for the running Node: a prebuilt one shipped in
+// prebuilds/, or one built from source at install (scripts/build-native.mjs),
+// found by node-gyp-build.
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { codedError } from './errors';
@@ -68,15 +69,7 @@ function load(): Binding {
       `GREENPATCH_BACKEND=${wanted} is not a backend; use "native" or "threads" (or leave it unset)`,
     );
   }
-  const dir = `${process.platform}-${process.arch}-node${process.versions.modules}`;
-  const file = join(__dirname, '..', 'prebuilds', dir, 'greenpatch_fibers.node');
-  if (!existsSync(file)) {
-    throw codedError(
-      'ERR_GREENPATCH_NOT_BUILT',
-      `@greenpatch/fibers has no addon for Node ${process.version} (${dir}); ` +
-        'build it with `pnpm build` (or `node scripts/build-native.mjs` in packages/fibers)',
-    );
-  }
+  const file = addonPath();
   const addon = require(file) as Addon;
   let loaded: Binding;
   if (wanted === 'threads') {
@@ -105,6 +98,25 @@ function load(): Binding {
   setFlagsFromString('--no-wasm-code-gc');
   routeHomeCalls(loaded);
   return loaded;
+}
+
+/** The addon's path; ERR_GREENPATCH_NOT_BUILT when there is none for this Node. */
+function addonPath(): string {
+  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+  try {
+    return nodeGypBuild.path(join(__dirname, '..'));
+  } catch {
+    // Both backends (native and threads) are in the addon: nothing runs without it.
+    throw codedError(
+      'ERR_GREENPATCH_NOT_BUILT',
+      `@greenpatch/fibers has no compiled addon for Node ${process.version} on ${process.platform}-${process.arch} ` +
+        '(prebuilt ones cover Node 20, 22, 24 and 26 on Linux x64 and arm64 with glibc), and building it from source ' +
+        'at install did not happen or failed. Install a C++ compiler, make and python3 (Debian/Ubuntu: ' +
+        '`apt-get install g++ make python3`; Alpine: `apk add g++ make python3`; macOS: `xcode-select --install`), ' +
+        'then run `npm rebuild @greenpatch/fibers` (pnpm: `pnpm rebuild @greenpatch/fibers`; yarn: ' +
+        '`yarn install --force`) in your project',
+    );
+  }
 }
 
 function startNative(addon: Addon): Binding {

@@ -40,3 +40,4 @@ export {
 } from './patcher.js';
 export { connect, listen, serve, StopServe, type ServeOptions } from './convenience.js';
 export { SyncResponse, type Body } from './green/internal/response.js';
+export { moduleFormat } from './module-format.js';

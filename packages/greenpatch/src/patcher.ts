@@ -17,7 +17,7 @@
 // Neither is loaded before an npm entry is armed.
 import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, sep } from 'node:path';
 
 import { codedError } from './errors.js';
 import { table, type PatchDefinition } from './patches/index.js';
@@ -188,6 +188,7 @@ interface Unhookable {
 }
 let requireHook: Unhookable | undefined;
 let importHook: Unhookable | undefined;
+let esmToCommonJSHook: Unhookable | undefined;
 let esmHooksOn = false;
 
 /** @internal Called by `greenpatch/register` once import-in-the-middle's loader is registered. */
@@ -201,11 +202,52 @@ export function packageModuleNames(options: PatchOptions): string[] {
   return table.filter((d) => options[d.name] === true && isPackageEntry(d)).map(hookedName);
 }
 
+/**
+ * An ES module importing a CommonJS package makes Node load the package's
+ * main file with `Module._load(absolutePath)`, which require-in-the-middle
+ * (a wrapper of `require`) does not see, and where Node's loader hooks run
+ * in another thread (Node 20) import-in-the-middle cannot patch it in
+ * place either. This wrapper of `Module._load` catches those loads of the
+ * packages in `names` and patches their exports, calling the original.
+ */
+function hookCommonJSFromESM(names: ReadonlySet<string>): Unhookable {
+  const Module = require('node:module') as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+  const original = Module._load;
+  const load = function (this: unknown, request: string): unknown {
+    const exports = Reflect.apply(original, this, arguments);
+    if (typeof request === 'string' && isAbsolute(request)) {
+      const at = request.lastIndexOf(`${sep}node_modules${sep}`);
+      if (at >= 0) {
+        const parts = request.slice(at + 14).split(sep);
+        const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+        if (names.has(name)) {
+          const basedir = request.slice(0, at + 14 + name.length);
+          let main: string | undefined;
+          try {
+            main = require.resolve(name, { paths: [basedir] });
+          } catch {
+            main = undefined;
+          }
+          if (main === request) onPackageLoaded(name, basedir, exports, false);
+        }
+      }
+    }
+    return exports;
+  };
+  Module._load = load;
+  return {
+    unhook() {
+      if (Module._load === load) Module._load = original;
+    },
+  };
+}
+
 /** (Re)installs one require hook and one import hook for the armed npm entries; none when there are none. */
 function rearmPackageHooks(): void {
   requireHook?.unhook();
   importHook?.unhook();
-  requireHook = importHook = undefined;
+  esmToCommonJSHook?.unhook();
+  requireHook = importHook = esmToCommonJSHook = undefined;
   const names = [...new Set(table.filter((d) => applied.has(d.name) && isPackageEntry(d)).map(hookedName))];
   if (names.length === 0) return;
   const ritm = require('require-in-the-middle') as typeof import('require-in-the-middle');
@@ -213,6 +255,7 @@ function rearmPackageHooks(): void {
     onPackageLoaded(name, basedir, exports, false);
     return exports;
   });
+  esmToCommonJSHook = hookCommonJSFromESM(new Set(names));
   if (!esmHooksOn) return;
   const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
   importHook = new iitm.Hook(names, (exported: any, name: string, basedir: string | void) => {

@@ -14,14 +14,9 @@ interface State {
 }
 const state: State = { runtime: '', redirected: false };
 
-/** module.register's initialize hook. */
+/** module.register's initialize hook; called directly when the hooks run in-thread. */
 export function initialize(data: { runtime: string }): void {
   state.runtime = data.runtime;
-}
-
-/** Sets the runtime URL when the hooks run in-thread. */
-export function configure(runtime: string): void {
-  state.runtime = runtime;
 }
 
 type Resolved = { url: string; format?: string | null; shortCircuit?: boolean };
@@ -47,7 +42,7 @@ function resolveResult(resolved: Resolved, context: { parentURL?: string }): Res
   return { ...resolved, url: markedURL(resolved.url) };
 }
 
-function stand_in(real: URL, format: string | null | undefined): Loaded {
+function standIn(real: URL, format: string | null | undefined): Loaded {
   const realURL = real.href;
   const runnable = format === 'commonjs' || format === 'module';
   const source = runnable
@@ -68,7 +63,7 @@ export async function load(url: string, context: any, next: (u: string, c?: any)
   const real = isMarked(url);
   if (real === undefined) return next(url, context);
   const loaded = await next(real.href, context);
-  return stand_in(real, loaded.format);
+  return standIn(real, loaded.format);
 }
 
 /** Synchronous hooks (module.registerHooks). */
@@ -80,6 +75,6 @@ export const syncHooks = {
     const real = isMarked(url);
     if (real === undefined) return next(url, context);
     const loaded = next(real.href, context);
-    return stand_in(real, loaded.format);
+    return standIn(real, loaded.format);
   },
 };

@@ -26,7 +26,7 @@ if (packages.length > 0) {
 const runtime = new URL('./register.js', import.meta.url).href;
 const registerHooks = (module as { registerHooks?: (hooks: object) => unknown }).registerHooks;
 if (typeof registerHooks === 'function') {
-  hooks.configure(runtime);
+  hooks.initialize({ runtime });
   registerHooks(hooks.syncHooks);
 } else {
   module.register('./register-hooks.mjs', import.meta.url, { data: { runtime } });

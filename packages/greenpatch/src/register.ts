@@ -10,10 +10,10 @@
 // top-level await cannot be required; it is imported as Node would, and its
 // top-level code then runs on the hub (it awaits instead of blocking).
 import Module = require('node:module');
-import { pathToFileURL } from 'node:url';
 
 import { switchIn } from './hub.js';
 import { GreenThread } from './greenthread.js';
+import { moduleFormat } from './module-format.js';
 import { parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
@@ -25,8 +25,6 @@ interface InternalModule {
 }
 const M = Module as unknown as InternalModule;
 
-
-const esmEntry = /\.mjs$/;
 
 /**
  * Runs the entry module `file` (a path) in a new green thread, started at
@@ -66,37 +64,6 @@ export function runEntryInGreenThread(file: string, isCommonJS: boolean): boolea
   return needsImport;
 }
 
-/** Whether `file` (resolved) is loaded as an ES module by Node. */
-function isESM(file: string): boolean {
-  if (esmEntry.test(file)) return true;
-  if (/\.c[jt]s$/.test(file)) return false;
-  if (!/\.[jt]s$/.test(file)) return false;
-  // .js follows the nearest package.json's "type".
-  try {
-    const { findPackageJSON } = Module as unknown as { findPackageJSON?: (s: string | URL) => string | undefined };
-    let pkgPath: string | undefined;
-    if (typeof findPackageJSON === 'function') pkgPath = findPackageJSON(pathToFileURL(file));
-    else pkgPath = nearestPackageJSON(file);
-    if (pkgPath === undefined) return false;
-    return JSON.parse(require('node:fs').readFileSync(pkgPath, 'utf8')).type === 'module';
-  } catch {
-    return false;
-  }
-}
-
-function nearestPackageJSON(file: string): string | undefined {
-  const path = require('node:path') as typeof import('node:path');
-  const fs = require('node:fs') as typeof import('node:fs');
-  let dir = path.dirname(file);
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (fs.existsSync(candidate)) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
-
 const originalRunMain = M.runMain;
 
 /** Node's `Module.runMain` (used by `--require` preloads), running the entry in the main green thread. */
@@ -108,7 +75,7 @@ function runMain(this: unknown, main: string = process.argv[1]): void {
     // Not found: let Node report it exactly as it does.
     return Reflect.apply(originalRunMain, this, [main]);
   }
-  const commonJS = !isESM(file);
+  const commonJS = moduleFormat(file) === 'commonjs';
   if (runEntryInGreenThread(commonJS ? main : file, commonJS)) {
     Reflect.apply(originalRunMain, this, [main]);
   }

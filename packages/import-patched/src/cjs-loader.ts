@@ -5,7 +5,7 @@ import Module from 'node:module';
 import { dirname } from 'node:path';
 import type { Graph } from './graph';
 import { builtinFor } from './graph';
-import { builtinName } from './green-modules';
+import { builtinName } from './builtin-name';
 
 // The parts of Node's Module that are not in its public typings.
 interface InternalModule {

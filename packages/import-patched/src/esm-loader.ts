@@ -34,7 +34,7 @@ function ensureHooks(): void {
   // is deprecated from Node 26 on), else the loader-thread ones.
   const { registerHooks } = nodeModule as unknown as { registerHooks?: (hooks: object) => unknown };
   if (typeof registerHooks === 'function') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // Loaded only here: on Node 20 the hooks run on the loader thread instead.
     const hooks = require('./hooks') as typeof import('./hooks');
     hooks.initialize(data);
     registerHooks({ resolve: hooks.resolve, load: hooks.load });

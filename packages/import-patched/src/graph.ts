@@ -1,7 +1,8 @@
 // A patched module graph: one importPatched() call's private instances of
 // everything the target loads, and the green builtins they see.
 import { codedError } from './errors';
-import { builtinName, greenModuleNames, loadGreenModule } from './green-modules';
+import { builtinName } from './builtin-name';
+import { greenModuleNames, loadGreenModule } from './green-modules';
 
 /** One graph of privately loaded modules. */
 export interface Graph {
@@ -74,6 +75,5 @@ export function graphById(id: number): Graph | undefined {
 
 /** The module `graph` gives for builtin `name`: green if chosen, else Node's own. */
 export function builtinFor(graph: Graph, name: string): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return graph.modules.has(name) ? loadGreenModule(name) : require(`node:${name}`);
 }

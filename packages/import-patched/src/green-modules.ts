@@ -30,12 +30,3 @@ export function greenModuleNames(): string[] {
 export function loadGreenModule(name: string): object {
   return requireHere(`greenpatch/green/${name}`) as object;
 }
-
-/**
- * The builtin a specifier names, without `node:` ('fs/promises' stays as it
- * is), or undefined when it is not a builtin.
- */
-export function builtinName(specifier: string): string | undefined {
-  const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-  return builtinModules.includes(bare) ? bare : undefined;
-}

@@ -6,12 +6,12 @@
 // ordinary graph and from every other patched graph; their imports of
 // chosen builtins resolve to small modules that re-export the green version.
 import { readFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { builtinName } from './builtin-name';
 import { GRAPH_PARAM, GREEN_SCHEME, MODULES_PARAM, RUNTIME_KEY } from './protocol';
 import type { HookData } from './protocol';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// A CommonJS package without types: required, not imported.
 const lexer = require('cjs-module-lexer') as { parse(source: string): { exports: string[]; reexports: string[] } };
 
 interface Tag {
@@ -31,11 +31,6 @@ function tagOf(url: string | undefined): Tag | undefined {
   const graph = parsed.searchParams.get(GRAPH_PARAM);
   if (graph === null) return undefined;
   return { graph, modules: (parsed.searchParams.get(MODULES_PARAM) ?? '').split(',').filter(Boolean) };
-}
-
-function builtinName(specifier: string): string | undefined {
-  const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-  return builtinModules.includes(bare) ? bare : undefined;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;

@@ -1,10 +1,11 @@
 // Where a specifier leads, and whether that file is CommonJS or ESM.
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callerFile } from './caller';
 import { codedError } from './errors';
+
+const requireHere = createRequire(__filename);
 
 export interface Located {
   filename: string;
@@ -37,18 +38,7 @@ export function locate(specifier: string, parent: string | URL | undefined): Loc
   return { filename, format: formatOf(filename) };
 }
 
+/** Node's format for `filename`, by the same rules as greenpatch/register uses for the entry. */
 function formatOf(filename: string): 'commonjs' | 'module' {
-  if (filename.endsWith('.mjs')) return 'module';
-  if (filename.endsWith('.cjs') || !filename.endsWith('.js')) return 'commonjs';
-  for (let dir = dirname(filename); ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type === 'module' ? 'module' : 'commonjs';
-      } catch {
-        return 'commonjs';
-      }
-    }
-    if (dirname(dir) === dir) return 'commonjs';
-  }
+  return (requireHere('greenpatch') as typeof import('greenpatch')).moduleFormat(filename);
 }
