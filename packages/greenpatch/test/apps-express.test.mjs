@@ -25,3 +25,18 @@ for (const pkg of ['express4', 'express']) {
     t.deepEqual(out.events, ['error middleware', 'error middleware']);
   });
 }
+
+for (const pkg of ['express4', 'express']) {
+  test(`${pkg}: the table entry is what lets the handler block (GREENPATCH_PATCH without it, unpatch())`, async (t) => {
+    t.timeout(40_000);
+    const on = await runFixture(['--require', 'greenpatch/register', 'apps/express-one.js', pkg]);
+    t.is(on.stderr, '');
+    t.is(on.stdout, 'true slept for me\n');
+    const off = await runFixture(['--require', 'greenpatch/register', 'apps/express-one.js', pkg], { GREENPATCH_PATCH: 'net,http' });
+    t.is(off.stderr, '');
+    t.is(off.stdout, 'false ERR_GREENPATCH_BLOCKING_ON_HUB\n');
+    const unpatched = await runFixture(['--require', 'greenpatch/register', 'apps/express-one.js', pkg, 'unpatch']);
+    t.is(unpatched.stderr, '');
+    t.is(unpatched.stdout, 'false ERR_GREENPATCH_BLOCKING_ON_HUB\n');
+  });
+}
