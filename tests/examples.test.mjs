@@ -130,6 +130,23 @@ test('http-server: blocking handlers serve concurrently; lookupSync and getSync 
   t.is(output().stderr, '');
 });
 
+test('express-blocking: express.json() then handlers calling a second service with getSync, served concurrently', async (t) => {
+  const { child, port, output } = await start('express-blocking.mjs');
+  const quote = (items) =>
+    fetch(`http://127.0.0.1:${port}/quote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    }).then(async (r) => [r.status, await r.json()]);
+  const answers = await Promise.all(Array.from({ length: 20 }, () => quote(['apple', 'pear', 'plum'])));
+  const expected = { lines: [{ item: 'apple', cents: 30 }, { item: 'pear', cents: 45 }, { item: 'plum', cents: 20 }], total: 95 };
+  t.deepEqual(answers, Array(20).fill([200, expected]));
+  t.deepEqual(await quote(['apple', 'kiwi']), [422, { error: 'no price for kiwi' }]);
+  t.deepEqual(await quote('apple'), [400, { error: 'expected {"items": [...]}' }]);
+  t.is(await stop(child), 0);
+  t.is(output().stderr, '');
+});
+
 test('crawler: crawls the site it starts, in order, and exits', async (t) => {
   const { stdout, stderr } = await new Promise((resolve, reject) =>
     execFile(process.execPath, ['--import', 'greenpatch/register', 'crawler.mjs', '31', '8'], { cwd: examples, timeout: 30_000 }, (error, stdout, stderr) =>

@@ -24,6 +24,7 @@ export { iwait, waitReady, type IwaitOptions, type Waitable } from './iwait.js';
 export { BoundedSemaphore, RLock, Semaphore, type Held } from './lock.js';
 export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
 export { local } from './local.js';
+export { greenify } from './greenify.js';
 export { Empty, Full, GreenThreadExit, TimeoutError, type CodedError } from './errors.js';
 export {
   getOriginal,

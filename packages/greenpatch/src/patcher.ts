@@ -208,7 +208,8 @@ export function packageModuleNames(options: PatchOptions): string[] {
  * (a wrapper of `require`) does not see, and where Node's loader hooks run
  * in another thread (Node 20) import-in-the-middle cannot patch it in
  * place either. This wrapper of `Module._load` catches those loads of the
- * packages in `names` and patches their exports, calling the original.
+ * packages in `names` (and of the files inside them that entries name) and
+ * patches their exports, calling the original.
  */
 function hookCommonJSFromESM(names: ReadonlySet<string>): Unhookable {
   const Module = require('node:module') as { _load(request: string, parent: unknown, isMain: boolean): unknown };
@@ -220,7 +221,12 @@ function hookCommonJSFromESM(names: ReadonlySet<string>): Unhookable {
       if (at >= 0) {
         const parts = request.slice(at + 14).split(sep);
         const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-        if (names.has(name)) {
+        // A file inside the package that an entry names (ws's ES wrapper
+        // imports lib/websocket-server.js itself), spelled as hookedName().
+        const file = `${name}/${parts.slice(name.includes('/') ? 2 : 1).join('/')}`.replace(/(\/index)?(\.js)?$/, '');
+        if (file !== name && names.has(file)) {
+          onPackageLoaded(file, request.slice(0, at + 14 + name.length), exports, false);
+        } else if (names.has(name)) {
           const basedir = request.slice(0, at + 14 + name.length);
           let main: string | undefined;
           try {

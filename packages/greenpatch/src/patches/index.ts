@@ -13,8 +13,42 @@ import { definition as zlib } from './zlib.js';
 import { definition as crypto } from './crypto.js';
 import { definition as atomics } from './atomics.js';
 import { definition as dgram } from './dgram.js';
+import { definition as express } from './express.js';
+import { definition as router } from './router.js';
+import { definition as koa } from './koa.js';
+import { definition as ws } from './ws.js';
+import { definition as wsSocket } from './ws-socket.js';
+import { definition as deasync } from './deasync.js';
+import { definition as synckit } from './synckit.js';
+import { definition as socketIo } from './socket-io.js';
+import { definition as fastify } from './fastify.js';
+import { definition as fastifyHooks } from './fastify-hooks.js';
+import { definition as fastifyErrors } from './fastify-errors.js';
 
 export type { MemberPatch, PatchDefinition } from './types.js';
 
 /** Every patch, in the order `patchAll()` applies them (builtins a patch reaches through come first: net before http). */
-export const table: readonly PatchDefinition[] = [net, dns, http, https, child_process, fs, zlib, crypto, atomics, dgram];
+export const table: readonly PatchDefinition[] = [
+  net,
+  dns,
+  http,
+  https,
+  child_process,
+  fs,
+  zlib,
+  crypto,
+  atomics,
+  dgram,
+  // npm packages, patched when they load.
+  express,
+  router,
+  fastify,
+  fastifyHooks,
+  fastifyErrors,
+  koa,
+  ws,
+  wsSocket,
+  socketIo,
+  deasync,
+  synckit,
+];
