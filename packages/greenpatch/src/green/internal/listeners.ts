@@ -55,7 +55,7 @@ export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitte
     for (let i = 1; i < arguments.length; i++) args[i - 1] = arguments[i];
     for (const listener of listeners) {
       if (isPlain(listener)) Reflect.apply(listener, this, args);
-      else runGreen(listener, this, args);
+      else runGreen(listener, this, args, type);
     }
     return true;
   } as Emit;

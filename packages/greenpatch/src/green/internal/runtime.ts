@@ -5,6 +5,7 @@
 import type { EventEmitter } from 'node:events';
 
 import { blockOn, requireTask, switchIn, type Register } from '../../hub.js';
+import { captureRejection, closeAfterFailure } from './listener-failure.js';
 import { GreenThread } from '../../greenthread.js';
 import { codedError } from '../../errors.js';
 
@@ -69,9 +70,14 @@ export function blockUntilEvent<E extends EventEmitter, T>(
  * throws is thrown here, exactly as a plain call would. If it blocks, this
  * returns when it first blocks; an error it throws after that ends its green
  * thread and goes to the hub's error handler, as for any spawned thread.
+ *
+ * With `serverEvent` (the event a server listener handles), a listener that
+ * fails after it blocked also closes what it was serving (a 500, or the
+ * socket destroyed), and a promise it returns is captured as EventEmitter
+ * does for an emitter with `captureRejections`.
  */
-export function runGreen(listener: Function, thisArg: unknown, args: unknown[]): void {
-  const call = new ListenerCall(listener, thisArg, args);
+export function runGreen(listener: Function, thisArg: unknown, args: unknown[], serverEvent?: string | symbol): void {
+  const call = new ListenerCall(listener, thisArg, args, serverEvent);
   const thread = new GreenThread<void>(callListener, [call], true);
   // Switched in right here, so the listener starts in the emitter's async
   // context, as EventEmitter calls it.
@@ -92,15 +98,21 @@ class ListenerCall {
     readonly listener: Function,
     readonly thisArg: unknown,
     readonly args: unknown[],
+    /** The server event the listener handles ('request', 'connection'...), if it is one. */
+    readonly serverEvent: string | symbol | undefined,
   ) {}
 }
 
 function callListener(call: ListenerCall): void {
   call.started = true;
   try {
-    Reflect.apply(call.listener, call.thisArg, call.args);
+    const result = Reflect.apply(call.listener, call.thisArg, call.args);
+    if (call.serverEvent !== undefined) captureRejection(call.thisArg, result, call.serverEvent, call.args);
   } catch (error) {
-    if (call.returned) throw error;
+    if (call.returned) {
+      if (call.serverEvent !== undefined) closeAfterFailure(call.args);
+      throw error;
+    }
     call.threwEarly = true;
     call.early = error;
   }

@@ -22,7 +22,8 @@ export function patchedServerEmit(types: ReadonlySet<string | symbol>, original:
   if (original === parent.emit) return greenEmit(types, () => parent.emit);
   return function emit(this: any, type: string | symbol): boolean {
     if (!types.has(type) || this.listenerCount(type) === 0) return Reflect.apply(original, this, arguments);
-    runGreen(original, this, Array.from(arguments));
+    // The wrapper calls the listeners itself (and captures their rejections, as EventEmitter's emit does).
+    runGreen(original, this, Array.from(arguments), type);
     return true;
   } as Emit;
 }
