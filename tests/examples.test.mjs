@@ -38,7 +38,9 @@ function start(file, args = ['0']) {
 async function stop(child) {
   if (child.exitCode !== null) return child.exitCode;
   child.kill('SIGTERM');
-  const [code] = await once(child, 'exit');
+  // 'close', not 'exit': 'exit' can come before the child's last output has
+  // been read from its pipes.
+  const [code] = await once(child, 'close');
   return code;
 }
 
