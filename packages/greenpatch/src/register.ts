@@ -13,6 +13,7 @@ import Module = require('node:module');
 
 import { switchIn } from './hub.js';
 import { GreenThread } from './greenthread.js';
+import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
 import { parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
@@ -60,6 +61,7 @@ export function runEntryInGreenThread(file: string, isCommonJS: boolean): boolea
   mainThread.name = 'main';
   switchIn(mainThread);
   returned = true;
+  watchMainThread(mainThread);
   if (early !== undefined) throw early.error;
   return needsImport;
 }
