@@ -82,7 +82,8 @@ const rand = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1));
 
 function fail(counters, what, detail) {
   counters.failures[what] = (counters.failures[what] ?? 0) + 1;
-  if (counters.failureSamples.length < 20) counters.failureSamples.push(`${what}: ${detail}`);
+  // A few examples of each kind.
+  if (counters.failures[what] <= 5) counters.failureSamples.push(`${what}: ${detail}`);
 }
 
 // ------------------------------------------------------------ server
@@ -132,8 +133,10 @@ async function serverRole() {
     live.http++;
     maxLive.http = Math.max(maxLive.http, live.http);
     c.httpRequests++;
+    let stage = 'parse';
     try {
       const url = new URL(req.url, 'http://x');
+      stage = url.pathname;
       let body;
       if (url.pathname === '/sleep') {
         const ms = Number(url.searchParams.get('ms'));
@@ -153,6 +156,8 @@ async function serverRole() {
       countEnd(c.httpEnds);
     } catch (error) {
       countEnd(c.httpEnds, error);
+      // An error not caused by this request's own client going away.
+      if (!req.socket.destroyed) fail(c, 'http-handler-error', `${stage}: ${error?.code} ${error?.message}`);
       res.destroy();
     } finally {
       live.http--;
@@ -570,12 +575,13 @@ async function loadRole(echoPort, httpPort, connections, seconds, thinkMs) {
       c.vanished++;
       await closed(s);
     },
-    async httpPipeline() {
+    async httpPipeline(note) {
       const s = await connectTo(httpPort);
       if (!s) return;
       const reader = httpReader(s);
       for (let round = rand(2, 6); round > 0 && running; round--) {
         const expected = [];
+        const paths = [];
         let wire = '';
         for (let k = rand(1, 4); k > 0; k--) {
           const kind = rand(0, 2);
@@ -583,22 +589,26 @@ async function loadRole(echoPort, httpPort, connections, seconds, thinkMs) {
           if (kind === 0) {
             const ms = rand(0, 50);
             wire += `GET /sleep?ms=${ms} HTTP/1.1\r\nHost: soak\r\n\r\n`;
+            paths.push(`/sleep?ms=${ms}`);
             expected.push(`slept ${ms}`);
           } else if (kind === 1) {
             wire += `GET /upstream?n=${n} HTTP/1.1\r\nHost: soak\r\n\r\n`;
+            paths.push('/upstream');
             expected.push(`up:${n}`);
           } else {
             const body = bytesAt(n, 0, rand(0, 3000)).toString('latin1');
             wire += `POST /echo HTTP/1.1\r\nHost: soak\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
             expected.push(body);
+            paths.push(`/echo (${body.length} bytes)`);
           }
         }
         c.requestsSent += expected.length;
         s.write(wire, 'latin1');
-        for (const body of expected) {
+        for (const [at, body] of expected.entries()) {
+          note.waiting = `answer ${at + 1} of ${expected.length}: ${paths[at]}`;
           const res = await reader.next();
           if (res === null) {
-            fail(c, 'http-unanswered', `connection closed with a request unanswered`);
+            fail(c, 'http-unanswered', `connection closed with a request unanswered: ${note.waiting}`);
             s.destroy();
             return;
           }
@@ -726,10 +736,11 @@ async function loadRole(echoPort, httpPort, connections, seconds, thinkMs) {
       const name = pick(i % 2 === 0 ? ECHO_SESSIONS : HTTP_SESSIONS);
       c.sessions[name] = (c.sessions[name] ?? 0) + 1;
       let timer;
+      const note = {};
       const stuck = new Promise((resolve) => (timer = setTimeout(() => resolve('stuck'), sessionDeadlineMs)));
-      const outcome = await Promise.race([sessions[name]().then(() => 'done', (e) => e), stuck]);
+      const outcome = await Promise.race([sessions[name](note).then(() => 'done', (e) => e), stuck]);
       clearTimeout(timer);
-      if (outcome === 'stuck') fail(c, 'session-stuck', `${name} took over ${sessionDeadlineMs} ms`);
+      if (outcome === 'stuck') fail(c, 'session-stuck', `${name} took over ${sessionDeadlineMs} ms${note.waiting ? `, waiting for ${note.waiting}` : ''}`);
       else if (outcome !== 'done') fail(c, 'session-threw', `${name}: ${outcome?.stack ?? outcome}`);
     }
   }
