@@ -12,7 +12,7 @@
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { contextNeedsArming } from './context-arming';
-import { codedError } from './errors';
+import { checkFunction, codedError, describeValue } from './errors';
 import { TurnBatch } from './turn-batch';
 
 type FiberObject = InstanceType<typeof Fiber>;
@@ -200,7 +200,7 @@ export function inGreenThread(): boolean {
 export function blockingOnHubError(what: string): Error {
   return codedError(
     'ERR_GREENPATCH_BLOCKING_ON_HUB',
-    `${what} cannot block the hub: call it from a green thread (spawn)`,
+    `${typeof what === 'string' ? what : describeValue(what)} cannot block the hub: call it from a green thread (spawn)`,
   );
 }
 
@@ -241,7 +241,8 @@ export function requireTask(what: string): Task {
  * ```
  */
 export function block<T>(what: string, register: Register<T>): T {
-  const task = requireTask(what);
+  checkFunction('register', register);
+  const task = requireTask(typeof what === 'string' ? what : describeValue(what));
   return blockTask(task, register, what);
 }
 

@@ -14,6 +14,8 @@
 // made by a saved `createServer`) lives on prototypes, listed as `members`.
 import { syncBuiltinESMExports } from 'node:module';
 
+import { codedError, describeValue } from './errors.js';
+
 import { definition as net } from './patches/net.js';
 import { definition as dns } from './patches/dns.js';
 import { definition as http } from './patches/http.js';
@@ -97,7 +99,7 @@ function definitionOf(name: string): PatchDefinition {
   const found = table.find((d) => d.name === name);
   if (found === undefined) {
     const error = new Error(
-      `greenpatch has no patch named '${name}' (known: ${table.map((d) => d.name).join(', ')})`,
+      `greenpatch has no patch named ${describeValue(name)} (known: ${table.map((d) => d.name).join(', ')})`,
     ) as Error & { code: string };
     error.code = 'ERR_GREENPATCH_UNKNOWN_PATCH';
     throw error;
@@ -185,6 +187,9 @@ function syncESM(): void {
  * ```
  */
 export function patch(options: PatchOptions): string[] {
+  if (options === null || typeof options !== 'object') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'patch(options): options must be an object such as { net: true }', TypeError);
+  }
   const done: string[] = [];
   for (const [name, wanted] of Object.entries(options)) {
     if (wanted === true) definitionOf(name);
@@ -202,6 +207,9 @@ export function patch(options: PatchOptions): string[] {
  * (`patchAll({ dns: false })`). Idempotent. Returns the names newly applied.
  */
 export function patchAll(options: PatchOptions = {}): string[] {
+  if (options === null || typeof options !== 'object') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'patchAll(options): options must be an object such as { dns: false }', TypeError);
+  }
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] !== false;

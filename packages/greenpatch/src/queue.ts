@@ -1,7 +1,7 @@
 // Queues for green threads: FIFO, LIFO, priority, joinable, and the
 // unbuffered Channel. Blocking methods block only the calling green thread;
 // getAsync()/putAsync() and async iteration serve code on the hub.
-import { checkCount, checkMs, codedError, Empty, Full } from './errors';
+import { checkCount, checkMs, codedError, describeValue, Empty, Full } from './errors';
 import { blockWithTimeout, requireTask, TIMED_OUT, type Waker } from './hub';
 
 /** @internal A FIFO with O(1) push/shift and removal by identity. */
@@ -268,7 +268,14 @@ export function defaultCompare(a: unknown, b: unknown): number {
     }
     return a.length - b.length;
   }
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  try {
+    return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  } catch (cause) {
+    // Values with no order (null-prototype objects, symbols): say so with a code.
+    const error = codedError('ERR_INVALID_ARG_TYPE', `defaultCompare: ${describeValue(a)} and ${describeValue(b)} cannot be ordered; give the queue a compare function`, TypeError);
+    (error as Error).cause = cause;
+    throw error;
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
 import net = require('node:net');
 
 import { spawn } from '../greenthread.js';
+import { describeValue } from '../errors.js';
 import { codedError, suspend } from './runtime.js';
 import { acceptState } from './socket.js';
 import { connectSync } from './net.js';
@@ -85,10 +86,12 @@ type Handler = (socket: net.Socket, address: net.AddressInfo) => void;
  * `serve()`. Handlers still running go on.
  */
 export function serve(server: net.Server, handler: Handler, options: ServeOptions = {}): void {
+  if (!(server instanceof net.Server)) throw codedError('ERR_INVALID_ARG_TYPE', 'serve(server, handler): server must be a net.Server (from listen())');
   if (typeof handler !== 'function') throw codedError('ERR_INVALID_ARG_TYPE', 'serve(server, handler): handler must be a function');
+  if (options === null || typeof options !== 'object') throw codedError('ERR_INVALID_ARG_TYPE', 'serve(server, handler, options): options must be an object');
   const concurrency = options.concurrency ?? 1000;
   if (!(Number.isInteger(concurrency) && concurrency > 0)) {
-    throw codedError('ERR_OUT_OF_RANGE', `serve(): concurrency must be a positive integer, got ${concurrency}`);
+    throw codedError('ERR_OUT_OF_RANGE', `serve(): concurrency must be a positive integer, got ${describeValue(concurrency)}`);
   }
   const state = acceptState(server);
   let active = 0;
