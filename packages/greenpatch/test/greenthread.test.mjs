@@ -540,7 +540,14 @@ test('one hub turn resumes its threads in queue order, new threads and sleep(0) 
         sleep(0);
         order.push('second again');
       });
-      setTimeout(() => { rounds.push(armed + ': ' + order.join(', ')); done(); }, 50);
+      // Record once all seven entries are in (never on a timer that a loaded
+      // machine could run first), then a little later, so that a stray
+      // extra entry would show.
+      const finish = (turn) => {
+        if (order.length < 7 && turn < 100000) return setImmediate(finish, turn + 1);
+        setTimeout(() => { rounds.push(armed + ': ' + order.join(', ')); done(); }, 20);
+      };
+      setImmediate(finish, 0);
     }
     round(() => {
       new AsyncLocalStorage().run(1, () => {});
