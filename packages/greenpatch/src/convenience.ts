@@ -7,6 +7,7 @@ import { spawn } from './greenthread.js';
 import { block, blockUntilEvent, codedError } from './green/internal/runtime.js';
 import { acceptState } from './green/internal/socket.js';
 import { connectSync } from './green/net.js';
+import { describeValue } from './errors.js';
 
 /**
  * Creates a TCP server listening on `port` (0: any free port) and `host`
@@ -74,10 +75,12 @@ type Handler = (socket: net.Socket, address: net.AddressInfo) => void;
  * `serve()`. Handlers still running go on.
  */
 export function serve(server: net.Server, handler: Handler, options: ServeOptions = {}): void {
+  if (!(server instanceof net.Server)) throw codedError('ERR_INVALID_ARG_TYPE', 'serve(server, handler): server must be a net.Server (from listen())');
   if (typeof handler !== 'function') throw codedError('ERR_INVALID_ARG_TYPE', 'serve(server, handler): handler must be a function');
+  if (options === null || typeof options !== 'object') throw codedError('ERR_INVALID_ARG_TYPE', 'serve(server, handler, options): options must be an object');
   const concurrency = options.concurrency ?? 1000;
   if (!(Number.isInteger(concurrency) && concurrency > 0)) {
-    throw codedError('ERR_OUT_OF_RANGE', `serve(): concurrency must be a positive integer, got ${concurrency}`);
+    throw codedError('ERR_OUT_OF_RANGE', `serve(): concurrency must be a positive integer, got ${describeValue(concurrency)}`);
   }
   const state = acceptState(server);
   let active = 0;

@@ -1,4 +1,13 @@
 // The errors greenpatch throws. Each carries a Node-style `code`.
+import { inspect } from 'node:util';
+
+/**
+ * @internal A received value for an error message. Never throws: String()
+ * does on null-prototype objects and on objects whose toString throws.
+ */
+export function describeValue(value: unknown): string {
+  return inspect(value, { depth: 0, breakLength: Infinity, maxStringLength: 40, maxArrayLength: 5 });
+}
 
 /** An `Error` (or subclass) carrying a Node-style `code`. */
 export type CodedError = Error & { code: string };
@@ -70,7 +79,7 @@ export function checkCount(name: string, n: unknown, min: number, allowInfinity 
   if (typeof n !== 'number' || Number.isNaN(n) || n < min || (!Number.isInteger(n) && !(allowInfinity && n === Infinity))) {
     throw codedError(
       'ERR_OUT_OF_RANGE',
-      `The "${name}" argument must be an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}; received ${String(n)}`,
+      `The "${name}" argument must be an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}; received ${describeValue(n)}`,
       RangeError,
     );
   }
@@ -82,7 +91,7 @@ export function checkMs(name: string, ms: unknown): number {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
     throw codedError(
       'ERR_OUT_OF_RANGE',
-      `The "${name}" argument must be a number of milliseconds >= 0; received ${String(ms)}`,
+      `The "${name}" argument must be a number of milliseconds >= 0; received ${describeValue(ms)}`,
       RangeError,
     );
   }

@@ -441,13 +441,28 @@ function firstError<T>(threads: GreenThread<T>[]): { error: unknown } | undefine
   return undefined;
 }
 
+/** The threads of joinAll()/killAll() as an array; ERR_INVALID_ARG_TYPE for what is not an iterable, or options that are not an object. */
+function listOfThreads<T>(what: string, threads: Iterable<GreenThread<T>>, options: unknown): GreenThread<T>[] {
+  if (typeof (threads as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+    throw codedError('ERR_INVALID_ARG_TYPE', `${what}() takes an iterable of GreenThread`, TypeError);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw codedError('ERR_INVALID_ARG_TYPE', `${what}(threads, options): options must be an object`, TypeError);
+  }
+  const list = [...threads];
+  for (const t of list) {
+    if (!(t instanceof GreenThread)) throw codedError('ERR_INVALID_ARG_TYPE', `${what}() takes an iterable of GreenThread`, TypeError);
+  }
+  return list;
+}
+
 /**
  * Blocks until every thread in `threads` has finished (or `timeout` ms have
  * passed) and returns those that have finished. Joining counts as handling
  * their errors. Returns at once, even on the hub, when all have finished.
  */
 export function joinAll<T>(threads: Iterable<GreenThread<T>>, options: JoinAllOptions = {}): GreenThread<T>[] {
-  const list = [...threads];
+  const list = listOfThreads('joinAll', threads, options);
   const { timeout, raiseError = false } = options;
   if (timeout !== undefined) checkMs('timeout', timeout);
   for (const t of list) {
@@ -507,7 +522,7 @@ export interface KillAllOptions {
  * if among them, is killed last.
  */
 export function killAll<T>(threads: Iterable<GreenThread<T>>, options: KillAllOptions = {}): void {
-  const list = [...threads];
+  const list = listOfThreads('killAll', threads, options);
   const self = getCurrent();
   const errorFor = () => ('error' in options ? options.error : new GreenThreadExit());
   for (const t of list) if (t !== self) t.kill(errorFor());

@@ -23,7 +23,7 @@ import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { contextNeedsArming } from './context-arming.js';
 import { reportError } from './error-handler.js';
-import { codedError } from './errors.js';
+import { checkFunction, codedError, describeValue } from './errors.js';
 import { fiberFor, releaseFiber, takeThreadFinished, type FiberObject } from './fiber-reuse.js';
 import { startTimer } from './timer.js';
 import { TurnBatch } from './turn-batch.js';
@@ -221,7 +221,7 @@ export function mayBlock(): boolean {
 export function blockingOnHubError(what: string): Error {
   return codedError(
     'ERR_GREENPATCH_BLOCKING_ON_HUB',
-    `${what} cannot block the hub: call it from a green thread (spawn)`,
+    `${typeof what === 'string' ? what : describeValue(what)} cannot block the hub: call it from a green thread (spawn)`,
   );
 }
 
@@ -279,7 +279,9 @@ export interface BlockOptions {
  * ```
  */
 export function block<T>(what: string, register: Register<T>): T {
-  return blockOn(requireTask(what), what, register);
+  checkFunction('register', register);
+  const name = typeof what === 'string' ? what : describeValue(what);
+  return blockOn(requireTask(name), name, register);
 }
 
 /**

@@ -19,7 +19,7 @@ import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 
-import { codedError } from './errors.js';
+import { codedError, describeValue } from './errors.js';
 import { table, type PatchDefinition } from './patches/index.js';
 
 export type { MemberPatch, PatchDefinition } from './patches/index.js';
@@ -48,7 +48,7 @@ function definitionOf(name: string): PatchDefinition {
   if (found === undefined) {
     throw codedError(
       'ERR_GREENPATCH_UNKNOWN_PATCH',
-      `greenpatch has no patch named '${name}' (known: ${table.map((d) => d.name).join(', ')})`,
+      `greenpatch has no patch named ${describeValue(name)} (known: ${table.map((d) => d.name).join(', ')})`,
     );
   }
   return found;
@@ -287,6 +287,9 @@ function syncESM(): void {
  * ```
  */
 export function patch(options: PatchOptions): string[] {
+  if (options === null || typeof options !== 'object') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'patch(options): options must be an object such as { net: true }', TypeError);
+  }
   const done: string[] = [];
   for (const [name, wanted] of Object.entries(options)) {
     if (wanted === true) definitionOf(name);
@@ -304,6 +307,9 @@ export function patch(options: PatchOptions): string[] {
  * (`patchAll({ dns: false })`). Idempotent. Returns the names newly applied.
  */
 export function patchAll(options: PatchOptions = {}): string[] {
+  if (options === null || typeof options !== 'object') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'patchAll(options): options must be an object such as { dns: false }', TypeError);
+  }
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;

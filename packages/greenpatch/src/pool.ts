@@ -23,7 +23,12 @@ function* zip(iterables: Iterable<unknown>[]): Generator<unknown[], void, undefi
   if (iterables.length === 0) {
     throw codedError('ERR_MISSING_ARGS', 'At least one iterable is required', TypeError);
   }
-  const iterators = iterables.map((i) => i[Symbol.iterator]());
+  const iterators = iterables.map((i) => {
+    if (typeof (i as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+      throw codedError('ERR_INVALID_ARG_TYPE', 'imap() and map() take iterables of inputs', TypeError);
+    }
+    return i[Symbol.iterator]();
+  });
   try {
     for (;;) {
       const row: unknown[] = [];
@@ -40,6 +45,9 @@ function* zip(iterables: Iterable<unknown>[]): Generator<unknown[], void, undefi
 }
 
 function* asArgs(iterable: Iterable<unknown>): Generator<unknown[], void, undefined> {
+  if (typeof (iterable as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'starmap() takes an iterable of argument arrays', TypeError);
+  }
   for (const args of iterable) {
     if (!Array.isArray(args)) {
       throw codedError('ERR_INVALID_ARG_TYPE', 'starmap() takes an iterable of argument arrays', TypeError);

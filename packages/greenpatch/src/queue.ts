@@ -2,7 +2,7 @@
 // unbuffered Channel. Blocking methods block only the calling green thread;
 // getAsync()/putAsync() and async iteration serve code on the hub.
 import { Deque } from './deque.js';
-import { checkCount, codedError, Empty, Full } from './errors.js';
+import { checkCount, codedError, describeValue, Empty, Full } from './errors.js';
 import { TIMED_OUT, type Waker } from './hub.js';
 import { waitIn, WaiterList, type LinkCallback, type Linkable } from './linkable.js';
 
@@ -241,7 +241,14 @@ export function defaultCompare(a: unknown, b: unknown): number {
     }
     return a.length - b.length;
   }
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  try {
+    return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  } catch (cause) {
+    // Values with no order (null-prototype objects, symbols): say so with a code.
+    const error = codedError('ERR_INVALID_ARG_TYPE', `defaultCompare: ${describeValue(a)} and ${describeValue(b)} cannot be ordered; give the queue a compare function`, TypeError);
+    (error as Error).cause = cause;
+    throw error;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 // Timeout: interrupts whatever blocking call its green thread is in.
-import { checkMs, codedError, TimeoutError } from './errors.js';
+import { checkFunction, checkMs, codedError, TimeoutError } from './errors.js';
 import { clearPending, currentTaskOrUndefined, interrupt, type Task } from './hub.js';
 import { startTimer } from './timer.js';
 
@@ -117,6 +117,10 @@ export interface WithTimeoutOptions<D> {
  * @throws `ERR_GREENPATCH_NOT_IN_GREEN_THREAD` outside a green thread.
  */
 export function withTimeout<T, D = never>(ms: number, fn: () => T, options?: WithTimeoutOptions<D>): T | D {
+  checkFunction('fn', fn);
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'withTimeout(ms, fn, options): options must be an object', TypeError);
+  }
   const timeout = new Timeout(ms).start();
   try {
     return fn();

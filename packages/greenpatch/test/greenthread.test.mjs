@@ -248,14 +248,25 @@ test('spawnAfter starts the thread later; cancel() before then stops it', async 
 });
 
 test('sleep(ms) wakes after shorter timers and before longer ones; sleep refuses negative and NaN', async (t) => {
+  // The timers are armed in the same synchronous stretch as the sleep, so
+  // their order is fixed by their durations alone: Node runs due timers in
+  // the order of their expiry, however late the process gets to them (a
+  // loaded machine may find all three due at once).
   const order = [];
-  setTimeout(() => order.push('timer 5'), 5);
-  setTimeout(() => order.push('timer 500'), 500);
+  let longer;
+  const longerFired = new Promise((resolve) => {
+    longer = resolve;
+  });
   await green(() => {
+    setTimeout(() => order.push('timer 5'), 5);
+    setTimeout(() => {
+      order.push('timer 500');
+      longer();
+    }, 500);
     sleep(30);
     order.push('slept 30');
   });
-  await delay(500);
+  await longerFired;
   t.deepEqual(order, ['timer 5', 'slept 30', 'timer 500']);
   await t.throwsAsync(green(() => sleep(-1)), { code: 'ERR_OUT_OF_RANGE' });
   await t.throwsAsync(green(() => sleep(Number.NaN)), { code: 'ERR_OUT_OF_RANGE' });
@@ -529,7 +540,14 @@ test('one hub turn resumes its threads in queue order, new threads and sleep(0) 
         sleep(0);
         order.push('second again');
       });
-      setTimeout(() => { rounds.push(armed + ': ' + order.join(', ')); done(); }, 50);
+      // Record once all seven entries are in (never on a timer that a loaded
+      // machine could run first), then a little later, so that a stray
+      // extra entry would show.
+      const finish = (turn) => {
+        if (order.length < 7 && turn < 100000) return setImmediate(finish, turn + 1);
+        setTimeout(() => { rounds.push(armed + ': ' + order.join(', ')); done(); }, 20);
+      };
+      setImmediate(finish, 0);
     }
     round(() => {
       new AsyncLocalStorage().run(1, () => {});

@@ -190,7 +190,8 @@ test('recv throws the connection error (ECONNRESET), and it does not crash the p
 });
 
 test('a Timeout interrupts recv; the socket stays usable', async (t) => {
-  const server = await plainServer((s) => setTimeout(() => s.end('late'), 100));
+  // The server answers only once asked, after the timeout: no race with it.
+  const server = await plainServer((s) => s.once('data', () => s.end('late')));
   const { port } = server.address();
   const result = await green(() => {
     const socket = gnet.connectSync(port, '127.0.0.1');
@@ -203,6 +204,7 @@ test('a Timeout interrupts recv; the socket stays usable', async (t) => {
     } finally {
       timeout.cancel();
     }
+    socket.sendall('go');
     const late = socket.recv().toString();
     sleep(5); // the reader's 'readable' listener goes once it has not read again for a hub turn
     return [code, late, socket.listenerCount('readable')];

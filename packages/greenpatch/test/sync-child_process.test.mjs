@@ -209,13 +209,15 @@ test('callback and event APIs are untouched', async (t) => {
 test('a killed green thread ends its child', async (t) => {
   const marker = `greenpatch-marker-${process.pid}`;
   const thread = spawn(() => childProcess.execFileSync('sh', ['-c', `sleep 30; echo ${marker}`]));
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const running = () => stock.execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(marker);
+  // Kill once the child runs (polled, not a fixed wait), then wait for it to go.
+  for (let i = 0; i < 500 && !running(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.true(running(), 'the child started');
   thread.kill();
   await new Promise((resolve) => thread.link(resolve));
   t.false(thread.successful());
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const ps = stock.execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  t.false(ps.includes(marker), 'no child left running');
+  for (let i = 0; i < 500 && running(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.false(running(), 'no child left running');
 });
 
 test('import from greenpatch/green/child_process gives the same functions as the patch', async (t) => {

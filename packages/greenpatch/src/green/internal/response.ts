@@ -3,6 +3,7 @@
 // response head is there; the body is then read with blocking methods.
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import type { Readable } from 'node:stream';
+import http = require('node:http');
 
 import { block, codedError } from './runtime.js';
 
@@ -24,6 +25,9 @@ export class SyncResponse {
   readonly httpVersion: string;
 
   constructor(message: IncomingMessage) {
+    if (!(message instanceof http.IncomingMessage)) {
+      throw codedError('ERR_INVALID_ARG_TYPE', 'new SyncResponse(message): message must be an http.IncomingMessage');
+    }
     this.message = message;
     this.statusCode = message.statusCode ?? 0;
     this.statusMessage = message.statusMessage ?? '';
