@@ -5,8 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+import { codedError } from './errors.js';
+
 /** The format Node's loader gives `filename` (an absolute path): `'module'` or `'commonjs'`. */
 export function moduleFormat(filename: string): 'commonjs' | 'module' {
+  if (typeof filename !== 'string' || filename === '') {
+    throw codedError('ERR_INVALID_ARG_TYPE', 'The "filename" argument must be a non-empty string', TypeError);
+  }
   if (/\.m[jt]s$/.test(filename)) return 'module';
   if (!/\.[jt]s$/.test(filename)) return 'commonjs';
   for (let dir = dirname(filename); ; dir = dirname(dir)) {
