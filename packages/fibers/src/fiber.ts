@@ -1,5 +1,6 @@
 // The node-fibers API on top of the native coroutine handle.
 import { binding, CoroutineState, type NativeCoroutine } from './binding';
+import { asyncIds } from './async-ids';
 import { codedError } from './errors';
 
 /** A fiber: a function with a stack of its own that can stop at `Fiber.yield()` and be resumed. */
@@ -60,6 +61,13 @@ export interface FiberConstructor {
    * swapped) or "threads" (an OS thread per fiber, one running at a time).
    */
   readonly backend: 'native' | 'threads';
+  /**
+   * True where the engine carries node's async-id stack with each fiber, so
+   * that a fiber may suspend inside `AsyncResource#runInAsyncScope()` or an
+   * `AsyncResource.bind()` function (see async-ids.ts); false on a node
+   * built without the inspector.
+   */
+  readonly carriesAsyncScopes: boolean;
   /** Thrown into a fiber by `reset()` and when a suspended fiber is collected. */
   readonly ResetError: typeof FiberResetError;
 }
@@ -82,6 +90,23 @@ interface Core {
    * so a loop that catches it still runs to its end.
    */
   zombie: FiberResetError | undefined;
+  /** Depth of node's async-id stack when the fiber was last entered. */
+  asyncBase: number;
+  /** The async-id stack entries it had pushed when it last yielded. */
+  asyncSaved: ReturnType<NonNullable<typeof asyncIds>['save']>;
+}
+
+/** Enters `core`'s coroutine with its async-id stack entries pushed back (see async-ids.ts). */
+function resumeCore(core: Core, value: unknown, throwing: boolean, fn?: (value: unknown) => unknown): unknown {
+  if (asyncIds !== undefined) {
+    core.asyncBase = asyncIds.depth();
+    const saved = core.asyncSaved;
+    if (saved !== undefined) {
+      core.asyncSaved = undefined;
+      asyncIds.restore(saved);
+    }
+  }
+  return core.co.resume(value, throwing, fn);
 }
 
 interface FiberState {
@@ -113,7 +138,7 @@ const unwinder = new FinalizationRegistry<Core>((core) => {
   currentCore = core;
   core.zombie = new FiberResetError();
   try {
-    core.co.resume(core.zombie, true);
+    resumeCore(core, core.zombie, true);
   } catch (error) {
     if (error !== core.zombie) throw error;
   } finally {
@@ -137,7 +162,7 @@ function enter(fiber: Fiber, state: FiberState, value: unknown, throwing: boolea
   current = fiber;
   currentCore = state.core;
   try {
-    return state.co.resume(value, throwing, state.fn);
+    return resumeCore(state.core, value, throwing, state.fn);
   } finally {
     current = saved;
     currentCore = savedCore;
@@ -150,7 +175,7 @@ const FiberFunction = function Fiber(this: Fiber | undefined, fn: (value?: unkno
     throw codedError('ERR_INVALID_ARG_TYPE', 'The "fn" argument must be a function', TypeError);
   }
   const co = new binding.Coroutine();
-  const core: Core = { co, zombie: undefined };
+  const core: Core = { co, zombie: undefined, asyncBase: 0, asyncSaved: undefined };
   Object.defineProperty(this, kState, { value: { fn, co, core, owner: this } });
   unwinder.register(this, core);
   return this;
@@ -210,6 +235,8 @@ Object.defineProperties(FiberFunction, {
     value: function yield_(value?: unknown) {
       const zombie = currentCore?.zombie;
       if (zombie !== undefined) throw zombie;
+      // Async scopes entered in this fiber leave the stack with it.
+      if (asyncIds !== undefined && currentCore !== undefined) currentCore.asyncSaved = asyncIds.save(currentCore.asyncBase);
       return binding.suspend(value);
     },
     writable: true,
@@ -243,6 +270,9 @@ Object.defineProperties(FiberFunction, {
   },
   ResetError: {
     value: FiberResetError,
+  },
+  carriesAsyncScopes: {
+    value: asyncIds !== undefined,
   },
 });
 
