@@ -329,11 +329,12 @@ function checkCanBlock(task: Task, what: string | undefined): void {
     task.pending = undefined;
     throw pending.error;
   }
-  if (executionAsyncId() !== task.entryAsyncId) {
-    // Node keeps one stack of async scopes per thread, not per fiber:
-    // suspending inside AsyncResource.runInAsyncScope() (or anything built
-    // on it) would leave that stack unbalanced on the hub, which Node
-    // treats as a fatal error.
+  if (!Fiber.carriesAsyncScopes && executionAsyncId() !== task.entryAsyncId) {
+    // Node keeps one stack of async scopes per thread. The engine carries
+    // each fiber's part of it across switches (Fiber.carriesAsyncScopes);
+    // where it cannot, suspending inside AsyncResource.runInAsyncScope()
+    // (or anything built on it) would leave that stack unbalanced on the
+    // hub, which Node treats as a fatal error.
     throw codedError(
       'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE',
       `${what ?? 'block()'} cannot block inside AsyncResource.runInAsyncScope() (or a function bound with AsyncResource.bind()): ` +

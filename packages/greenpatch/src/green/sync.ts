@@ -10,6 +10,7 @@
 // with the same arguments, so the caller gets exactly the error (or, for the
 // rare input only the sync form accepts, exactly the result) stock Node gives.
 import { executionAsyncId } from 'node:async_hooks';
+import Fiber = require('@greenpatch/fibers');
 
 import { block, currentTaskOrUndefined } from '../hub';
 
@@ -139,6 +140,8 @@ export function calledByNode(): boolean {
 export function shouldCooperate(): boolean {
   const task = currentTaskOrUndefined() as { entryAsyncId?: unknown } | undefined;
   if (task === undefined) return false;
+  // Where the engine carries async scopes with each fiber, blocking in one is fine.
+  if (Fiber.carriesAsyncScopes) return true;
   // The hub records the async id its thread runs under; a different one
   // means an async scope was entered since (see the hub's blockTask()).
   return typeof task.entryAsyncId !== 'number' || task.entryAsyncId === executionAsyncId();
