@@ -1,5 +1,6 @@
 // The node-fibers API on top of the native coroutine handle.
 import { binding, CoroutineState, type NativeCoroutine } from './binding';
+import { asyncIds } from './async-ids';
 import { codedError } from './errors';
 
 /** A fiber: a function with a stack of its own that can stop at `Fiber.yield()` and be resumed. */
@@ -19,9 +20,12 @@ export interface Fiber {
   throwInto(error: unknown): any;
   /**
    * Ends a suspended fiber: throws a `FiberResetError` at its `Fiber.yield()`
-   * so that its `finally` blocks run, then makes it new again. Returns the
-   * function's return value if it caught the error and returned, undefined if
-   * it unwound. Does nothing to a fiber that is not started.
+   * so that its `finally` blocks run, then makes it new again. Until its
+   * function ends the fiber is a zombie: each further `Fiber.yield()` throws
+   * the same error at once (as node-fibers did), so a loop that catches it
+   * still runs to its end. Returns the function's return value if it caught
+   * the error and returned, undefined if it unwound. Does nothing to a fiber
+   * that is not started.
    */
   reset(): any;
   /** True from the first `run()` until the fiber's function returns or throws. */
@@ -57,6 +61,13 @@ export interface FiberConstructor {
    * swapped) or "threads" (an OS thread per fiber, one running at a time).
    */
   readonly backend: 'native' | 'threads';
+  /**
+   * True where the engine carries node's async-id stack with each fiber, so
+   * that a fiber may suspend inside `AsyncResource#runInAsyncScope()` or an
+   * `AsyncResource.bind()` function (see async-ids.ts); false on a node
+   * built without the inspector.
+   */
+  readonly carriesAsyncScopes: boolean;
   /** Thrown into a fiber by `reset()` and when a suspended fiber is collected. */
   readonly ResetError: typeof FiberResetError;
 }
@@ -70,9 +81,38 @@ export class FiberResetError extends Error {
   }
 }
 
+/** What outlives the Fiber object: the collection unwinder holds this. */
+interface Core {
+  co: NativeCoroutine;
+  /**
+   * Set while the fiber is being unwound (reset() or collection): as in
+   * node-fibers, every Fiber.yield() it makes then throws this error again,
+   * so a loop that catches it still runs to its end.
+   */
+  zombie: FiberResetError | undefined;
+  /** Depth of node's async-id stack when the fiber was last entered. */
+  asyncBase: number;
+  /** The async-id stack entries it had pushed when it last yielded. */
+  asyncSaved: ReturnType<NonNullable<typeof asyncIds>['save']>;
+}
+
+/** Enters `core`'s coroutine with its async-id stack entries pushed back (see async-ids.ts). */
+function resumeCore(core: Core, value: unknown, throwing: boolean, fn?: (value: unknown) => unknown): unknown {
+  if (asyncIds !== undefined) {
+    core.asyncBase = asyncIds.depth();
+    const saved = core.asyncSaved;
+    if (saved !== undefined) {
+      core.asyncSaved = undefined;
+      asyncIds.restore(saved);
+    }
+  }
+  return core.co.resume(value, throwing, fn);
+}
+
 interface FiberState {
   fn: (value?: unknown) => unknown;
   co: NativeCoroutine;
+  core: Core;
   /** The Fiber this belongs to: an object inheriting from a fiber is not one. */
   owner: Fiber;
 }
@@ -83,21 +123,28 @@ interface FiberState {
 const kState = Symbol('greenpatch.fiberState');
 type WithState = { [kState]?: FiberState };
 let current: Fiber | undefined;
+/** The Core of the running fiber (also set while a collected one unwinds). */
+let currentCore: Core | undefined;
 
 // A suspended fiber whose Fiber object nobody can reach is unwound here, in
 // an ordinary task after the collection: its finally blocks run and its stack
 // goes back to the pool. The held value is the native handle alone, which
 // does not reach the Fiber object.
-const unwinder = new FinalizationRegistry<NativeCoroutine>((co) => {
-  if (co.state() !== CoroutineState.Suspended) return;
+const unwinder = new FinalizationRegistry<Core>((core) => {
+  if (core.co.state() !== CoroutineState.Suspended) return;
   const saved = current;
+  const savedCore = currentCore;
   current = undefined;
+  currentCore = core;
+  core.zombie = new FiberResetError();
   try {
-    co.resume(new FiberResetError(), true);
+    resumeCore(core, core.zombie, true);
   } catch (error) {
-    if (!(error instanceof FiberResetError)) throw error;
+    if (error !== core.zombie) throw error;
   } finally {
+    core.zombie = undefined;
     current = saved;
+    currentCore = savedCore;
   }
 });
 
@@ -111,11 +158,14 @@ function stateOf(fiber: unknown): FiberState {
 
 function enter(fiber: Fiber, state: FiberState, value: unknown, throwing: boolean): unknown {
   const saved = current;
+  const savedCore = currentCore;
   current = fiber;
+  currentCore = state.core;
   try {
-    return state.co.resume(value, throwing, state.fn);
+    return resumeCore(state.core, value, throwing, state.fn);
   } finally {
     current = saved;
+    currentCore = savedCore;
   }
 }
 
@@ -125,8 +175,9 @@ const FiberFunction = function Fiber(this: Fiber | undefined, fn: (value?: unkno
     throw codedError('ERR_INVALID_ARG_TYPE', 'The "fn" argument must be a function', TypeError);
   }
   const co = new binding.Coroutine();
-  Object.defineProperty(this, kState, { value: { fn, co, owner: this } });
-  unwinder.register(this, co);
+  const core: Core = { co, zombie: undefined, asyncBase: 0, asyncSaved: undefined };
+  Object.defineProperty(this, kState, { value: { fn, co, core, owner: this } });
+  unwinder.register(this, core);
   return this;
 } as unknown as FiberConstructor;
 
@@ -154,16 +205,18 @@ Object.defineProperties(FiberFunction.prototype, {
         }
         return undefined;
       }
-      let result: unknown;
+      // A zombie until its function ends: each Fiber.yield() it makes throws
+      // the same error without switching, so it cannot suspend again.
+      const zombie = new FiberResetError();
+      state.core.zombie = zombie;
       try {
-        result = enter(this, state, new FiberResetError(), true);
+        return enter(this, state, zombie, true);
       } catch (error) {
-        if (!(error instanceof FiberResetError)) throw error;
+        if (error !== zombie) throw error;
+        return undefined;
+      } finally {
+        state.core.zombie = undefined;
       }
-      if (state.co.state() === CoroutineState.Suspended) {
-        throw codedError('ERR_FIBER_ZOMBIE', 'The fiber yielded instead of ending when it was reset');
-      }
-      return result;
     },
     writable: true,
     configurable: true,
@@ -180,6 +233,10 @@ Object.defineProperties(FiberFunction.prototype, {
 Object.defineProperties(FiberFunction, {
   yield: {
     value: function yield_(value?: unknown) {
+      const zombie = currentCore?.zombie;
+      if (zombie !== undefined) throw zombie;
+      // Async scopes entered in this fiber leave the stack with it.
+      if (asyncIds !== undefined && currentCore !== undefined) currentCore.asyncSaved = asyncIds.save(currentCore.asyncBase);
       return binding.suspend(value);
     },
     writable: true,
@@ -213,6 +270,9 @@ Object.defineProperties(FiberFunction, {
   },
   ResetError: {
     value: FiberResetError,
+  },
+  carriesAsyncScopes: {
+    value: asyncIds !== undefined,
   },
 });
 

@@ -203,15 +203,16 @@ export function inGreenThread(): boolean {
 
 /**
  * @internal Whether a blocking call may suspend the caller here: inside a
- * green thread, and not inside an `AsyncResource.runInAsyncScope()` entered
- * within it, where suspending is refused (ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE,
- * see checkCanBlock). The green versions of Node's functions ask this, and
+ * green thread, and, where the engine cannot carry async scopes with each
+ * fiber (`Fiber.carriesAsyncScopes` false), not inside an
+ * `AsyncResource.runInAsyncScope()` entered within it, where suspending is
+ * refused (ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE, see checkCanBlock). The green versions of Node's functions ask this, and
  * behave as Node's own where it is false: stock behaviour wherever the
  * thread could not block, rather than an error.
  */
 export function mayBlock(): boolean {
   const task = currentTaskOrUndefined();
-  return task !== undefined && task.entryAsyncId === executionAsyncId();
+  return task !== undefined && (Fiber.carriesAsyncScopes || task.entryAsyncId === executionAsyncId());
 }
 
 /**
@@ -399,11 +400,12 @@ function checkCanBlock(task: Task, what: string): void {
     task.pending = undefined;
     throw pending.error;
   }
-  if (executionAsyncId() !== task.entryAsyncId) {
-    // Node keeps one stack of async scopes per thread, not per fiber:
-    // suspending inside AsyncResource.runInAsyncScope() (or anything built
-    // on it) would leave that stack unbalanced on the hub, which Node
-    // treats as a fatal error.
+  if (!Fiber.carriesAsyncScopes && executionAsyncId() !== task.entryAsyncId) {
+    // Node keeps one stack of async scopes per thread. The engine carries
+    // each fiber's part of it across switches (Fiber.carriesAsyncScopes);
+    // where it cannot, suspending inside AsyncResource.runInAsyncScope()
+    // (or anything built on it) would leave that stack unbalanced on the
+    // hub, which Node treats as a fatal error.
     throw codedError(
       'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE',
       `${what} cannot block inside AsyncResource.runInAsyncScope() (or a function bound with AsyncResource.bind()): ` +

@@ -399,26 +399,38 @@ test('a process whose threads only block on timers exits normally when they fini
   t.is(r.stderr, '');
 });
 
-test('blocking inside AsyncResource.runInAsyncScope is refused with a clear error, not a crash', (t) => {
+test('blocking inside AsyncResource.runInAsyncScope and AsyncResource.bind: each thread keeps its own ids and store', (t) => {
   const script = `
     const { spawn, sleep } = require('greenpatch');
-    const { AsyncResource, createHook } = require('node:async_hooks');
+    const { AsyncResource, AsyncLocalStorage, createHook, executionAsyncId, triggerAsyncId } = require('node:async_hooks');
     createHook({ init() {} }).enable();
-    const th = spawn(() => {
-      const resource = new AsyncResource('test');
-      let code;
-      resource.runInAsyncScope(() => {
-        try { sleep(1); } catch (e) { code = e.code; }
-      });
-      sleep(1); // outside the scope again: fine
-      return code;
+    const als = new AsyncLocalStorage();
+    const bad = [];
+    const threads = [];
+    for (let i = 0; i < 20; i++) {
+      threads.push(spawn(() => als.run('store ' + i, () => {
+        const resource = new AsyncResource('test' + i);
+        const check = (where) => {
+          if (executionAsyncId() !== resource.asyncId()) bad.push(where + ' id ' + i);
+          if (triggerAsyncId() !== resource.triggerAsyncId()) bad.push(where + ' trigger ' + i);
+          if (als.getStore() !== 'store ' + i) bad.push(where + ' store ' + i + ': ' + als.getStore());
+        };
+        for (let k = 0; k < 5; k++) {
+          resource.runInAsyncScope(() => { check('before'); sleep(k % 2); check('after'); });
+          resource.bind(() => { sleep(0); check('bound'); })();
+        }
+        return als.getStore();
+      })));
+    }
+    spawn(() => {
+      const results = threads.map((th) => th.wait());
+      console.log(bad.length === 0 && results.every((r, i) => r === 'store ' + i) ? 'ok' : JSON.stringify(bad.slice(0, 5)));
     });
-    spawn(() => console.log(th.wait()));
   `;
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const r = spawnSync(process.execPath, ['--force-async-hooks-checks', '-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('..', import.meta.url)) });
   t.is(r.stderr, '');
   t.is(r.status, 0);
-  t.is(r.stdout, 'ERR_GREENPATCH_BLOCKING_IN_ASYNC_SCOPE\n');
+  t.is(r.stdout, 'ok\n');
 });
 
 test('a registration that wakes and then throws leaves the thread running normally', async (t) => {
