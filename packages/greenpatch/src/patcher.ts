@@ -118,7 +118,7 @@ function apply(definition: PatchDefinition): boolean {
   if (applied.has(definition.name)) return false;
   if (isPackageEntry(definition)) {
     applied.set(definition.name, new Map());
-    rearmPackageHooks();
+    packageHooksStale = true;
     return true;
   }
   const target = fixedTarget(definition);
@@ -131,7 +131,7 @@ function revert(definition: PatchDefinition): boolean {
   if (targets === undefined) return false;
   applied.delete(definition.name);
   for (const [target, saved] of targets) restore(target, saved);
-  if (isPackageEntry(definition)) rearmPackageHooks();
+  if (isPackageEntry(definition)) packageHooksStale = true;
   else definition.reverted?.(fixedTarget(definition));
   return true;
 }
@@ -248,8 +248,12 @@ function hookCommonJSFromESM(names: ReadonlySet<string>): Unhookable {
   };
 }
 
+/** Set when npm entries were armed or disarmed: patch() and unpatch() then rearm the hooks once. */
+let packageHooksStale = false;
+
 /** (Re)installs one require hook and one import hook for the armed npm entries; none when there are none. */
 function rearmPackageHooks(): void {
+  packageHooksStale = false;
   requireHook?.unhook();
   importHook?.unhook();
   esmToCommonJSHook?.unhook();
@@ -298,6 +302,7 @@ export function patch(options: PatchOptions): string[] {
   for (const definition of table) {
     if (options[definition.name] === true && apply(definition)) done.push(definition.name);
   }
+  if (packageHooksStale) rearmPackageHooks();
   if (done.length > 0) syncESM();
   return done;
 }
@@ -327,6 +332,7 @@ export const patch_all = patchAll;
 export function unpatch(...names: string[]): string[] {
   const chosen = names.length > 0 ? names.map(definitionOf) : [...table].reverse();
   const done = chosen.filter(revert).map((d) => d.name);
+  if (packageHooksStale) rearmPackageHooks();
   if (done.length > 0) syncESM();
   return done;
 }
