@@ -20,6 +20,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
+import { measure as measureServer, message } from './server-load.mjs';
+
 const self = fileURLToPath(import.meta.url);
 const greenpatch = fileURLToPath(new URL('../packages/greenpatch/dist/index.js', import.meta.url));
 const greenHttp = fileURLToPath(new URL('../packages/greenpatch/dist/green/http.js', import.meta.url));
@@ -184,33 +186,13 @@ function child(args, limit) {
   return spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-function message(proc, key) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m && key in m) {
-        proc.off('message', onMessage);
-        resolve(m[key]);
-      }
-    };
-    proc.on('message', onMessage);
-    proc.once('exit', (code) => reject(new Error(`child exited with ${code} before sending ${key}`)));
-  });
-}
 
 async function run(serverKind, loadKind, connections, seconds, limit) {
   const server = child(['server', serverKind], limit);
   const port = await message(server, 'port');
   const load = child(['load', loadKind, String(port), String(connections), String(seconds)], limit);
-  await message(load, 'measuring');
-  server.send('cpu-start');
-  const rate = await message(load, 'rate');
-  server.send('cpu');
-  const cpu = await message(server, 'cpu');
-  server.send('stop');
-  await Promise.race([once(server, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
-  server.kill('SIGKILL');
-  load.kill('SIGKILL');
-  return { rate, cpuPerRequest: cpu / (rate * seconds) };
+  const { rate, cpuPerOp } = await measureServer(server, load, seconds);
+  return { rate, cpuPerRequest: cpuPerOp };
 }
 
 async function main(args) {

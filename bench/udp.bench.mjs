@@ -13,9 +13,10 @@
 // time per answer, and the green/stock ratios. Stops by itself.
 // `node bench/udp.bench.mjs [seconds]`.
 import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
+
+import { measure, message } from './server-load.mjs';
 
 const self = fileURLToPath(import.meta.url);
 const greenpatch = fileURLToPath(new URL('../packages/greenpatch/dist/index.js', import.meta.url));
@@ -110,33 +111,13 @@ async function loadRole(port, seconds) {
   return n / elapsed;
 }
 
-function message(proc, key) {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m) => {
-      if (m && key in m) {
-        proc.off('message', onMessage);
-        resolve(m[key]);
-      }
-    };
-    proc.on('message', onMessage);
-    proc.once('exit', (code) => reject(new Error(`child exited with ${code} before sending ${key}`)));
-  });
-}
 
 async function run(kind, seconds) {
   const server = fork(self, ['server', kind], { stdio: 'inherit' });
   const port = await message(server, 'port');
   const load = fork(self, ['load', String(port), String(seconds)], { stdio: 'inherit' });
-  await message(load, 'measuring');
-  server.send('cpu-start');
-  const rate = await message(load, 'rate');
-  server.send('cpu');
-  const cpu = await message(server, 'cpu');
-  server.send('stop');
-  await Promise.race([once(server, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
-  server.kill('SIGKILL');
-  load.kill('SIGKILL');
-  return { rate, cpuPerAnswer: cpu / (rate * seconds) };
+  const { rate, cpuPerOp } = await measure(server, load, seconds);
+  return { rate, cpuPerAnswer: cpuPerOp };
 }
 
 async function main(args) {
