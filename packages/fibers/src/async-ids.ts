@@ -76,7 +76,10 @@ function reachInternals(): Internals | undefined {
     const wanted = ['async_wrap', 'async_hook_fields', 'async_id_fields', 'pushAsyncContext', 'popAsyncContext'];
     const scopeList = post('Runtime.getProperties', { objectId: scopes.value.objectId, ownProperties: true });
     for (const scope of scopeList.result) {
-      if (!scope.value?.objectId) continue;
+      if (wanted.every((name) => name in found)) break;
+      // The global scope is skipped: listing it runs lazy globals' getters
+      // (fetch loads undici and compiles its WebAssembly parser).
+      if (!scope.value?.objectId || scope.value.description === 'Global') continue;
       const vars = post('Runtime.getProperties', { objectId: scope.value.objectId, ownProperties: true });
       for (const v of vars.result) {
         if (!wanted.includes(v.name) || v.name in found || !v.value?.objectId) continue;
