@@ -80,6 +80,9 @@ export class ThreadPool {
     if (!(Number.isInteger(size) && size >= 1)) {
       throw codedError('ERR_OUT_OF_RANGE', `ThreadPool: size must be an integer >= 1, got ${size}`, RangeError);
     }
+    if (options === null || typeof options !== 'object') {
+      throw codedError('ERR_INVALID_ARG_TYPE', 'The "options" argument must be of type object', TypeError);
+    }
     this.size = size;
     this.filename = options.filename === undefined ? undefined : toPath(options.filename);
     this.piscina = new Piscina({

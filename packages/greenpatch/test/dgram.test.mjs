@@ -464,3 +464,12 @@ test('outside a green thread: recvfrom and sendSync throw ERR_GREENPATCH_BLOCKIN
   t.is(closed, 'ERR_SOCKET_DGRAM_NOT_RUNNING');
   t.is(getCurrent(), undefined);
 });
+
+test('new DatagramServer: a handler that is not a function, options that are not an object, a bad concurrency throw coded errors', (t) => {
+  const handler = () => {};
+  t.throws(() => new DatagramServer(0, 'handler'), { code: 'ERR_INVALID_ARG_TYPE' });
+  for (const options of [null, 5, 'x']) {
+    t.throws(() => new DatagramServer(0, handler, options), { code: 'ERR_INVALID_ARG_TYPE', instanceOf: TypeError });
+  }
+  t.throws(() => new DatagramServer(0, handler, { concurrency: 0 }), { code: 'ERR_OUT_OF_RANGE' });
+});

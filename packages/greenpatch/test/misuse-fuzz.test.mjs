@@ -25,7 +25,10 @@ function fuzz(seed, numRuns) {
 
 test('every public call, any arguments, any context: works or throws a coded Error', async (t) => {
   t.timeout(150_000);
-  const seed = Number(process.env.GREENPATCH_FUZZ_SEED) || Math.floor(Math.random() * 2 ** 31);
+  // A fixed seed by default, so that a run in CI is repeatable and its result
+  // does not depend on luck; GREENPATCH_FUZZ_SEED=random explores new inputs.
+  const wanted = process.env.GREENPATCH_FUZZ_SEED;
+  const seed = wanted === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(wanted) || 20261128;
   t.log(`seed ${seed} (GREENPATCH_FUZZ_SEED=${seed} repeats this run)`);
   const { code, signal, stdout, stderr } = await fuzz(seed, 100);
   t.is(stderr, '', 'nothing on stderr');

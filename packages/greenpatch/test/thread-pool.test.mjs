@@ -115,3 +115,10 @@ test('under --import greenpatch/register the entry blocks on a pool, and the pro
   t.is(r.status, 0);
   t.deepEqual(JSON.parse(r.stdout), [countPrimes(100), countPrimes(1000)]);
 });
+
+test('new ThreadPool: a bad size or options that are not an object throw coded errors', (t) => {
+  t.throws(() => new ThreadPool(0), { code: 'ERR_OUT_OF_RANGE' });
+  for (const options of [null, 5, 'x']) {
+    t.throws(() => new ThreadPool(1, options), { code: 'ERR_INVALID_ARG_TYPE', instanceOf: TypeError });
+  }
+});

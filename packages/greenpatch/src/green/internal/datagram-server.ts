@@ -123,6 +123,9 @@ export class DatagramServer extends EventEmitter {
     if (typeof handler !== 'function') {
       throw codedError('ERR_INVALID_ARG_TYPE', 'The "handler" argument must be a function');
     }
+    if (options === null || typeof options !== 'object') {
+      throw codedError('ERR_INVALID_ARG_TYPE', 'The "options" argument must be of type object', TypeError);
+    }
     const concurrency = options.concurrency ?? 1000;
     if (!(concurrency === Infinity || (Number.isInteger(concurrency) && concurrency > 0))) {
       throw codedError('ERR_OUT_OF_RANGE', `DatagramServer: concurrency must be a positive integer or Infinity, got ${concurrency}`);
