@@ -123,7 +123,8 @@ export class Queue<T = unknown> implements Iterable<T>, AsyncIterable<T>, Linkab
     this.added();
     // Waiting getters exist only while the queue was empty: serve them.
     while (this.getters.length > 0 && this.count() > 0) {
-      (this.getters.shift() as Waiter<T>).resume(this.remove());
+      const item = this.remove();
+      (this.getters.shift() as Waiter<T>).resume(item);
     }
     if (this.count() > 0) this.readiness.callLinks();
   }
@@ -277,6 +278,9 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     const a = this.heap[i];
     const b = this.heap[j];
     const c = this.compare(a.item, b.item);
+    if (typeof c !== 'number' || Number.isNaN(c)) {
+      throw codedError('ERR_INVALID_RETURN_VALUE', `PriorityQueue: compare must return a number; it returned ${describeValue(c)}`, TypeError);
+    }
     return c < 0 || (c === 0 && a.seq < b.seq);
   }
 
@@ -288,13 +292,21 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
 
   /** @internal */ protected override store(item: T): void {
     const h = this.heap;
-    h.push({ item, seq: this.seq++ });
+    const entry = { item, seq: this.seq++ };
+    h.push(entry);
     let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) break;
-      this.swap(i, parent);
-      i = parent;
+    try {
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.less(i, parent)) break;
+        this.swap(i, parent);
+        i = parent;
+      }
+    } catch (error) {
+      // compare threw: the put fails and the item is not in the queue; the
+      // others stay, though their order is then only as good as compare.
+      h.splice(h.indexOf(entry), 1);
+      throw error;
     }
   }
 
@@ -305,15 +317,21 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     if (h.length > 0) {
       h[0] = last;
       let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(l, m)) m = l;
-        if (r < h.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        this.swap(i, m);
-        i = m;
+      try {
+        for (;;) {
+          const l = 2 * i + 1;
+          const r = l + 1;
+          let m = i;
+          if (l < h.length && this.less(l, m)) m = l;
+          if (r < h.length && this.less(r, m)) m = r;
+          if (m === i) break;
+          this.swap(i, m);
+          i = m;
+        }
+      } catch (error) {
+        // compare threw: the get fails and nothing is lost (top goes back).
+        h.push(top);
+        throw error;
       }
     }
     return top.item;

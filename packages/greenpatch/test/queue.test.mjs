@@ -156,6 +156,25 @@ test('PriorityQueue returns the smallest first; equal priorities keep insertion 
   t.is(defaultCompare([1], [1, 0]) < 0, true);
 });
 
+test('PriorityQueue: a compare that returns no number or throws fails that put or get with nothing lost', (t) => {
+  let mode = 'ok';
+  const q = new PriorityQueue(undefined, (a, b) => {
+    if (mode === 'object') return {};
+    if (mode === 'throw') throw new Error('compare failed');
+    return a - b;
+  });
+  for (const n of [5, 3, 8, 1]) q.put(n);
+  mode = 'object';
+  t.throws(() => q.put(2), { code: 'ERR_INVALID_RETURN_VALUE', instanceOf: TypeError });
+  t.is(q.qsize(), 4);
+  mode = 'throw';
+  t.throws(() => q.getNowait(), { message: 'compare failed' });
+  t.is(q.qsize(), 4, 'the item the failed get was taking is back in the queue');
+  mode = 'ok';
+  const rest = [q.get(), q.get(), q.get(), q.get()];
+  t.deepEqual([...rest].sort((a, b) => a - b), [1, 3, 5, 8]);
+});
+
 test('JoinableQueue.join() returns once every item is marked done; taskDone misuse throws', async (t) => {
   const q = new JoinableQueue();
   t.true(q.join()); // nothing unfinished: returns at once, even on the hub
