@@ -40,3 +40,19 @@ for (const pkg of ['express4', 'express']) {
     t.is(unpatched.stdout, 'false ERR_GREENPATCH_BLOCKING_ON_HUB\n');
   });
 }
+
+for (const pkg of ['express4', 'express']) {
+  test(`${pkg}: app.param() callbacks behind express.json() block in green threads; their throws reach the error middleware`, async (t) => {
+    t.timeout(40_000);
+    const r = await runFixture(['--require', 'greenpatch/register', 'apps/express-params.js', pkg]);
+    t.is(r.stderr, '');
+    t.is(r.code, 0);
+    const out = JSON.parse(r.stdout);
+    t.deepEqual(
+      out.answers,
+      Array.from({ length: 20 }, (_, n) => [200, { item: `item ${n}`, body: { id: String(n) } }]),
+    );
+    t.deepEqual(out.failures, [[500, { error: 'no item bad' }], [500, { error: 'passed to next' }]]);
+    t.true(out.maxSleeping >= 2, `at most ${out.maxSleeping} param callbacks slept at once`);
+  });
+}

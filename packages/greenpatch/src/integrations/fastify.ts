@@ -4,8 +4,9 @@
 // reaction, and always under `inject()`). The package's export is the
 // factory itself, which cannot be patched in place, so three of its files
 // are: the router (`lib/route.js`), which wraps each route's handler and
-// hooks; `lib/hooks.js`, whose `add` is every `addHook()`; and
-// `lib/error-handler.js`, which builds `setErrorHandler()`'s handlers.
+// hooks, and those of `setNotFoundHandler()`; `lib/hooks.js`, whose `add`
+// is every `addHook()`; and `lib/error-handler.js`, which builds
+// `setErrorHandler()`'s handlers.
 //
 // What fastify sees is what a plain call would give whenever the function
 // does not block: the same return value, the same synchronous throw. When it
@@ -88,7 +89,11 @@ function greenRouteOptions(options: unknown): unknown {
 export function greenBuildRouting(original: Function): Function {
   return function buildRouting(this: unknown): unknown {
     const routing = Reflect.apply(original, this, arguments);
-    const { route, prepareRoute } = routing;
+    const { route, prepareRoute, setup } = routing;
+    routing.setup = function (this: unknown, options: unknown, fastifyArgs: { fourOhFour?: Record<string, unknown> }): unknown {
+      greenNotFound(fastifyArgs?.fourOhFour);
+      return Reflect.apply(setup, this, arguments);
+    };
     routing.route = function (this: unknown, spec: { options?: unknown }): unknown {
       return Reflect.apply(route, this, [{ ...spec, options: greenRouteOptions(spec.options) }]);
     };
@@ -98,6 +103,22 @@ export function greenBuildRouting(original: Function): Function {
       ]);
     };
     return routing;
+  };
+}
+
+/**
+ * The 404 builder fastify hands to the router's `setup()`: its
+ * `setNotFoundHandler` (what `app.setNotFoundHandler()` calls) wraps the
+ * handler and the hooks given in its options, as for a route.
+ */
+function greenNotFound(fourOhFour: Record<string, unknown> | undefined): void {
+  const original = fourOhFour?.setNotFoundHandler;
+  if (typeof original !== 'function') return;
+  (fourOhFour as Record<string, unknown>).setNotFoundHandler = function (this: unknown, opts: unknown, handler: unknown): unknown {
+    const args = Array.prototype.slice.call(arguments);
+    args[0] = greenRouteOptions(opts);
+    args[1] = green(handler, true);
+    return Reflect.apply(original, this, args);
   };
 }
 

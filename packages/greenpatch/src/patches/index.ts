@@ -15,6 +15,8 @@ import { definition as atomics } from './atomics.js';
 import { definition as dgram } from './dgram.js';
 import { definition as express } from './express.js';
 import { definition as router } from './router.js';
+import { definition as expressParams } from './express-params.js';
+import { definition as routerParams } from './router-params.js';
 import { definition as koa } from './koa.js';
 import { definition as ws } from './ws.js';
 import { definition as wsSocket } from './ws-socket.js';
@@ -41,7 +43,9 @@ export const table: readonly PatchDefinition[] = [
   dgram,
   // npm packages, patched when they load.
   express,
+  expressParams,
   router,
+  routerParams,
   fastify,
   fastifyHooks,
   fastifyErrors,
