@@ -1,6 +1,7 @@
 // Loads the addon for the running Node: a prebuilt one shipped in
 // prebuilds/, or one built from source at install (scripts/build-native.mjs),
 // found by node-gyp-build.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { codedError } from './errors';
@@ -100,8 +101,25 @@ function load(): Binding {
   return loaded;
 }
 
+/**
+ * The usual case, found without loading node-gyp-build (and `os`), which
+ * costs every process start-up time: the file scripts/build-native.mjs
+ * writes for this Node, when there is no build/ directory (which
+ * node-gyp-build would look in first) and no LIBC override. Undefined otherwise.
+ */
+function prebuiltPath(): string | undefined {
+  const dir = join(__dirname, '..');
+  if (existsSync(join(dir, 'build')) || process.env.LIBC !== undefined) return undefined;
+  // node-gyp-build's own test for musl.
+  const libc = process.platform !== 'linux' ? '' : existsSync('/etc/alpine-release') ? '.musl' : '.glibc';
+  const file = join(dir, 'prebuilds', `${process.platform}-${process.arch}`, `node.abi${process.versions.modules}${libc}.node`);
+  return existsSync(file) ? file : undefined;
+}
+
 /** The addon's path; ERR_GREENPATCH_NOT_BUILT when there is none for this Node. */
 function addonPath(): string {
+  const prebuilt = prebuiltPath();
+  if (prebuilt !== undefined) return prebuilt;
   const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
   try {
     return nodeGypBuild.path(join(__dirname, '..'));
