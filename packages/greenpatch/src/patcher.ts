@@ -324,8 +324,8 @@ function packageOf(name: string): string {
  * The wrapper of `Module._load` installed while npm entries are armed. It
  * does two things, calling the original with the same arguments:
  *
- * - It installs require-in-the-middle only when a require first names one
- *   of the armed packages (by its name, or by a path inside it): the hook
+ * - It installs require-in-the-middle only when a require first loads a file
+ *   of one of the armed packages: the hook
  *   and what it loads cost start-up time that a program using none of them
  *   has no reason to pay. require-in-the-middle, a wrapper of `require`,
  *   then sees every later load (the package's own files included), but not
@@ -342,26 +342,28 @@ function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
     _load(request: string, parent: unknown, isMain: boolean): unknown;
     _resolveFilename(request: string, parent: unknown, isMain: boolean): string;
   };
-  const packages = new Set([...names].map(packageOf));
-  const marks = [...packages].map((name) => `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`);
-  const namesAPackage = (request: string): boolean => {
-    if (isAbsolute(request)) return marks.some((mark) => request.includes(mark));
-    if (request.startsWith('.') || request.startsWith('node:')) return false;
-    return packages.has(packageOf(request));
-  };
+  const marks = [...new Set([...names].map(packageOf))].map((name) => `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`);
   const original = Module._load;
   const load = function (this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+    // The file a load of a package is about to read: known for an absolute
+    // request; resolved for one by name only until require-in-the-middle is
+    // installed (by name, so that an alias such as `koa2` counts as its
+    // package, as require-in-the-middle counts it).
     let filename: string | undefined;
-    if (requireHook === undefined && typeof request === 'string' && namesAPackage(request)) {
-      installRequireHook(names);
-      try {
-        filename = Module._resolveFilename(request, parent, isMain);
-      } catch {
-        // Not found: the original reports it.
+    if (typeof request === 'string' && !isBuiltin(request)) {
+      if (isAbsolute(request)) {
+        filename = request;
+      } else if (requireHook === undefined && !request.startsWith('.')) {
+        try {
+          filename = Module._resolveFilename(request, parent, isMain);
+        } catch {
+          // Not found: the original reports it.
+        }
       }
+      if (filename !== undefined && !marks.some((mark) => filename!.includes(mark))) filename = undefined;
+      if (filename !== undefined && requireHook === undefined) installRequireHook(names);
     }
     const exports = Reflect.apply(original, this, arguments);
-    if (filename === undefined && typeof request === 'string' && isAbsolute(request)) filename = request;
     if (filename !== undefined) packageFileLoaded(names, filename, exports);
     return exports;
   };
