@@ -7,9 +7,8 @@
 //   20.16+, 22.3+), which loads builtins without the module loader.
 // - `import 'node:net'`: a resolve hook of `module.registerHooks` where Node
 //   has it (22.15+, 23.5+); it sees CommonJS requires too. Node 20 has no
-//   in-thread hooks: there `greenpatch/register` serves builtins imported by
-//   ES modules through its module.register hooks (register-hooks.mts), which
-//   call `builtinImported`.
+//   in-thread hooks, and ES modules' imports cannot be seen there: see
+//   `importsUnseen` in register.ts.
 //
 // Each wrapper calls what it replaced with the same `this` and arguments and
 // returns what it returned; the only addition is the notice, given once the

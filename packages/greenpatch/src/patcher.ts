@@ -19,8 +19,8 @@
 // package (or of the file inside it that the entry names) as it loads:
 // through require-in-the-middle for CommonJS and, where the ESM hooks are on
 // (`node --import greenpatch/register`), import-in-the-middle for ES modules.
-// require-in-the-middle is loaded only when a require first names an armed
-// package; import-in-the-middle only when the ESM hooks are on.
+// require-in-the-middle is loaded only when a require first loads a file of
+// an armed package; import-in-the-middle only when the ESM hooks are on.
 import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
@@ -222,23 +222,9 @@ function builtinLoadedByUser(id: string): void {
 }
 
 /**
- * @internal Called by the stand-in module that `greenpatch/register`'s
- * module.register hooks put between an ES module and a builtin it imports
- * (Node 20, which has no in-thread hooks): patches the builtin if an armed
- * entry concerns it.
- */
-export function builtinImported(id: string): void {
-  if (watchedBuiltins.has(id)) builtinLoadedByUser(id);
-}
-
-/** @internal The builtins whose import may apply an entry (the ids `builtinImported` is worth calling with). */
-export function watchableBuiltins(): string[] {
-  return [...new Set(table.filter((d) => d.module !== undefined && !isPackageEntry(d)).flatMap(builtinNames))];
-}
-
-/**
  * @internal Applies every armed builtin entry now, loading the builtins: for
- * where loads cannot be seen (an ES entry under `--require` on Node 20).
+ * where loads cannot be seen (ES modules running on a Node without
+ * `module.registerHooks`; see register.ts).
  */
 export function applyArmedBuiltins(): void {
   let done = false;
