@@ -3,7 +3,6 @@
 // found by node-gyp-build.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { codedError } from './errors';
 import { routeHomeCalls } from './home-calls';
 
@@ -90,13 +89,8 @@ function load(): Binding {
       }
     }
   }
+  // start() has also set V8's --no-wasm-code-gc (see src/native/addon.cc).
   loaded.settings({ v8StackSize: v8StackSizeFlag() * 1024 });
-  // V8 aborts the process ("archived threads in combination with wasm not
-  // supported") when it garbage-collects WebAssembly code while any V8
-  // thread state is archived, which is what every suspended fiber is, on
-  // both backends. fetch() (undici's llhttp) is WebAssembly, so this is
-  // common. Dead wasm code is then kept instead of freed.
-  setFlagsFromString('--no-wasm-code-gc');
   routeHomeCalls(loaded);
   return loaded;
 }
