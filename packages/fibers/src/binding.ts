@@ -1,8 +1,8 @@
 // Loads the addon for the running Node: a prebuilt one shipped in
 // prebuilds/, or one built from source at install (scripts/build-native.mjs),
 // found by node-gyp-build.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { codedError } from './errors';
 import { routeHomeCalls } from './home-calls';
 
@@ -89,19 +89,31 @@ function load(): Binding {
       }
     }
   }
+  // start() has also set V8's --no-wasm-code-gc (see src/native/addon.cc).
   loaded.settings({ v8StackSize: v8StackSizeFlag() * 1024 });
-  // V8 aborts the process ("archived threads in combination with wasm not
-  // supported") when it garbage-collects WebAssembly code while any V8
-  // thread state is archived, which is what every suspended fiber is, on
-  // both backends. fetch() (undici's llhttp) is WebAssembly, so this is
-  // common. Dead wasm code is then kept instead of freed.
-  setFlagsFromString('--no-wasm-code-gc');
   routeHomeCalls(loaded);
   return loaded;
 }
 
+/**
+ * The usual case, found without loading node-gyp-build (and `os`), which
+ * costs every process start-up time: the file scripts/build-native.mjs
+ * writes for this Node, when there is no build/ directory (which
+ * node-gyp-build would look in first) and no LIBC override. Undefined otherwise.
+ */
+function prebuiltPath(): string | undefined {
+  const dir = join(__dirname, '..');
+  if (existsSync(join(dir, 'build')) || process.env.LIBC !== undefined) return undefined;
+  // node-gyp-build's own test for musl.
+  const libc = process.platform !== 'linux' ? '' : existsSync('/etc/alpine-release') ? '.musl' : '.glibc';
+  const file = join(dir, 'prebuilds', `${process.platform}-${process.arch}`, `node.abi${process.versions.modules}${libc}.node`);
+  return existsSync(file) ? file : undefined;
+}
+
 /** The addon's path; ERR_GREENPATCH_NOT_BUILT when there is none for this Node. */
 function addonPath(): string {
+  const prebuilt = prebuiltPath();
+  if (prebuilt !== undefined) return prebuilt;
   const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
   try {
     return nodeGypBuild.path(join(__dirname, '..'));

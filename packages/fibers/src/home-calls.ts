@@ -7,8 +7,9 @@
 // that store are made to run on the Node thread's own OS thread (the
 // binding's callOnHome). Their behaviour is otherwise unchanged; Node's own
 // callers (https, tls.connect, fetch, servers) go through the same exports.
+// tls is loaded only on the threads backend: loading it costs start-up time
+// that the native backend has no reason to pay.
 import { syncBuiltinESMExports } from 'node:module';
-import tls from 'node:tls';
 import type { Binding } from './binding';
 
 const routed = ['createSecureContext', 'setDefaultCACertificates'] as const;
@@ -16,7 +17,7 @@ const routed = ['createSecureContext', 'setDefaultCACertificates'] as const;
 export function routeHomeCalls(binding: Binding): void {
   const callOnHome = binding.callOnHome;
   if (binding.backend !== 'threads' || callOnHome === undefined) return;
-  const exports = tls as unknown as Record<string, unknown>;
+  const exports = require('node:tls') as Record<string, unknown>;
   let changed = false;
   for (const name of routed) {
     const original = exports[name];

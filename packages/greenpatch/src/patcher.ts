@@ -10,17 +10,28 @@
 // to reach objects created from references taken before patching (a server
 // made by a saved `createServer`) lives on prototypes, listed as `members`.
 //
+// A builtin's entry is applied at once when the builtin is already loaded,
+// else armed: the watchers of builtin-loads.ts patch it when user code first
+// loads it (or one of the builtins its entry says it is reached through), so
+// that greenpatch loads no builtin that the program does not.
+//
 // An npm package's entry is armed when applied, and patches each copy of the
 // package (or of the file inside it that the entry names) as it loads:
 // through require-in-the-middle for CommonJS and, where the ESM hooks are on
 // (`node --import greenpatch/register`), import-in-the-middle for ES modules.
-// Neither is loaded before an npm entry is armed.
+// require-in-the-middle is loaded only when a require first loads a file of
+// an armed package; import-in-the-middle only when the ESM hooks are on.
 import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 
+import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
 import { codedError, describeValue } from './errors.js';
 import { table, type PatchDefinition } from './patches/index.js';
+
+interface Unhookable {
+  unhook(): void;
+}
 
 export type { MemberPatch, PatchDefinition } from './patches/index.js';
 
@@ -40,7 +51,7 @@ interface Saved {
   readonly namespace: boolean;
 }
 
-/** Applied (or, for npm entries, armed) definitions → each target patched so far, in the order patched. */
+/** Applied (or, for npm and not yet loaded builtin entries, armed) definitions → each target patched so far, in the order patched. */
 const applied = new Map<string, Map<object, Saved>>();
 
 function definitionOf(name: string): PatchDefinition {
@@ -121,9 +132,32 @@ function apply(definition: PatchDefinition): boolean {
     packageHooksStale = true;
     return true;
   }
-  const target = fixedTarget(definition);
-  applied.set(definition.name, new Map([[target, applyTo(definition, target, false)]]));
+  if (definition.module !== undefined && !builtinNames(definition).some(builtinLoaded)) {
+    applied.set(definition.name, new Map());
+    builtinWatchStale = true;
+    return true;
+  }
+  applyNow(definition);
   return true;
+}
+
+/** Applies an armed builtin's or a global's entry to its target (loading the builtin). */
+function applyNow(definition: PatchDefinition): void {
+  // Loading the builtin below reaches the watchers, which must not apply it twice.
+  const armed = new Map<object, Saved>();
+  applied.set(definition.name, armed);
+  applying.add(definition.name);
+  try {
+    const target = fixedTarget(definition);
+    armed.set(target, applyTo(definition, target, false));
+  } catch (error) {
+    // Nothing was changed: not applied.
+    applied.delete(definition.name);
+    throw error;
+  } finally {
+    applying.delete(definition.name);
+  }
+  builtinWatchStale = true;
 }
 
 function revert(definition: PatchDefinition): boolean {
@@ -132,8 +166,75 @@ function revert(definition: PatchDefinition): boolean {
   applied.delete(definition.name);
   for (const [target, saved] of targets) restore(target, saved);
   if (isPackageEntry(definition)) packageHooksStale = true;
-  else definition.reverted?.(fixedTarget(definition));
+  else if (targets.size > 0) definition.reverted?.(fixedTarget(definition));
+  if (definition.module !== undefined && !isPackageEntry(definition)) builtinWatchStale = true;
   return true;
+}
+
+// --- builtins: patched as they load -----------------------------------------
+
+/** The builtins whose loading applies a builtin's entry: its own and those it is reached through. */
+function builtinNames(definition: PatchDefinition): string[] {
+  return [definition.module!, ...(definition.reachedThrough ?? [])];
+}
+
+/** Entries being applied now (their builtin and green modules loading): the watchers then stand aside. */
+const applying = new Set<string>();
+/** The builtins whose loading applies an armed entry; read by the watchers at each load. */
+const watchedBuiltins = new Set<string>();
+let builtinWatch: Unhookable | undefined;
+/** Set when a builtin entry was armed, applied or disarmed: the watched set is then recomputed once. */
+let builtinWatchStale = false;
+
+/** An armed builtin's entry not yet applied to its builtin. */
+function awaitingLoad(definition: PatchDefinition): boolean {
+  return definition.module !== undefined && !isPackageEntry(definition) && applied.get(definition.name)?.size === 0;
+}
+
+function rewatchBuiltins(): void {
+  builtinWatchStale = false;
+  watchedBuiltins.clear();
+  for (const definition of table) {
+    if (awaitingLoad(definition)) for (const id of builtinNames(definition)) watchedBuiltins.add(id);
+  }
+  if (watchedBuiltins.size === 0) {
+    builtinWatch?.unhook();
+    builtinWatch = undefined;
+  } else {
+    builtinWatch ??= watchBuiltinLoads(watchedBuiltins, builtinLoadedByUser);
+  }
+}
+
+/** Called by the watchers when user code loads the builtin `id`: applies every armed entry it concerns, in table order. */
+function builtinLoadedByUser(id: string): void {
+  // A builtin loaded by greenpatch's own modules while an entry is being
+  // applied (green/net.js loads http) is not the program's: it applies
+  // nothing; the program's own first load of it will.
+  if (applying.size > 0) return;
+  let done = false;
+  for (const definition of table) {
+    if (!awaitingLoad(definition) || applying.has(definition.name) || !builtinNames(definition).includes(id)) continue;
+    applyNow(definition);
+    done = true;
+  }
+  if (builtinWatchStale) rewatchBuiltins();
+  if (done) syncESM();
+}
+
+/**
+ * @internal Applies every armed builtin entry now, loading the builtins: for
+ * where loads cannot be seen (ES modules running on a Node without
+ * `module.registerHooks`; see register.ts).
+ */
+export function applyArmedBuiltins(): void {
+  let done = false;
+  for (const definition of table) {
+    if (!awaitingLoad(definition)) continue;
+    applyNow(definition);
+    done = true;
+  }
+  if (builtinWatchStale) rewatchBuiltins();
+  if (done) syncESM();
 }
 
 // --- npm packages: patched as they load --------------------------------------
@@ -183,12 +284,9 @@ function onPackageLoaded(name: string, basedir: string | undefined, target: unkn
   }
 }
 
-interface Unhookable {
-  unhook(): void;
-}
 let requireHook: Unhookable | undefined;
 let importHook: Unhookable | undefined;
-let esmToCommonJSHook: Unhookable | undefined;
+let packageLoadHook: Unhookable | undefined;
 let esmHooksOn = false;
 
 /** @internal Called by `greenpatch/register` once import-in-the-middle's loader is registered. */
@@ -202,42 +300,57 @@ export function packageModuleNames(options: PatchOptions): string[] {
   return table.filter((d) => options[d.name] === true && isPackageEntry(d)).map(hookedName);
 }
 
+/** The npm package a hooked name (`'express'`, `'express/lib/router/layer'`, `'@scope/name/file'`) belongs to. */
+function packageOf(name: string): string {
+  const parts = name.split('/');
+  return name.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
 /**
- * An ES module importing a CommonJS package makes Node load the package's
- * main file with `Module._load(absolutePath)`, which require-in-the-middle
- * (a wrapper of `require`) does not see, and where Node's loader hooks run
- * in another thread (Node 20) import-in-the-middle cannot patch it in
- * place either. This wrapper of `Module._load` catches those loads of the
- * packages in `names` (and of the files inside them that entries name) and
- * patches their exports, calling the original.
+ * The wrapper of `Module._load` installed while npm entries are armed. It
+ * does two things, calling the original with the same arguments:
+ *
+ * - It installs require-in-the-middle only when a require first loads a file
+ *   of one of the armed packages: the hook
+ *   and what it loads cost start-up time that a program using none of them
+ *   has no reason to pay. require-in-the-middle, a wrapper of `require`,
+ *   then sees every later load (the package's own files included), but not
+ *   the one under way, which this wrapper patches itself.
+ * - An ES module importing a CommonJS package makes Node load the package's
+ *   main file with `Module._load(absolutePath)`, which require-in-the-middle
+ *   does not see, and where Node's loader hooks run in another thread (Node
+ *   20) import-in-the-middle cannot patch it in place either. This wrapper
+ *   patches those loads of the packages in `names` (and of the files inside
+ *   them that entries name).
  */
-function hookCommonJSFromESM(names: ReadonlySet<string>): Unhookable {
-  const Module = require('node:module') as { _load(request: string, parent: unknown, isMain: boolean): unknown };
+function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
+  const Module = require('node:module') as {
+    _load(request: string, parent: unknown, isMain: boolean): unknown;
+    _resolveFilename(request: string, parent: unknown, isMain: boolean): string;
+  };
+  const marks = [...new Set([...names].map(packageOf))].map((name) => `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`);
   const original = Module._load;
-  const load = function (this: unknown, request: string): unknown {
-    const exports = Reflect.apply(original, this, arguments);
-    if (typeof request === 'string' && isAbsolute(request)) {
-      const at = request.lastIndexOf(`${sep}node_modules${sep}`);
-      if (at >= 0) {
-        const parts = request.slice(at + 14).split(sep);
-        const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-        // A file inside the package that an entry names (ws's ES wrapper
-        // imports lib/websocket-server.js itself), spelled as hookedName().
-        const file = `${name}/${parts.slice(name.includes('/') ? 2 : 1).join('/')}`.replace(/(\/index)?(\.js)?$/, '');
-        if (file !== name && names.has(file)) {
-          onPackageLoaded(file, request.slice(0, at + 14 + name.length), exports, false);
-        } else if (names.has(name)) {
-          const basedir = request.slice(0, at + 14 + name.length);
-          let main: string | undefined;
-          try {
-            main = require.resolve(name, { paths: [basedir] });
-          } catch {
-            main = undefined;
-          }
-          if (main === request) onPackageLoaded(name, basedir, exports, false);
+  const load = function (this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+    // The file a load of a package is about to read: known for an absolute
+    // request; resolved for one by name only until require-in-the-middle is
+    // installed (by name, so that an alias such as `koa2` counts as its
+    // package, as require-in-the-middle counts it).
+    let filename: string | undefined;
+    if (typeof request === 'string' && !isBuiltin(request)) {
+      if (isAbsolute(request)) {
+        filename = request;
+      } else if (requireHook === undefined && !request.startsWith('.')) {
+        try {
+          filename = Module._resolveFilename(request, parent, isMain);
+        } catch {
+          // Not found: the original reports it.
         }
       }
+      if (filename !== undefined && !marks.some((mark) => filename!.includes(mark))) filename = undefined;
+      if (filename !== undefined && requireHook === undefined) installRequireHook(names);
     }
+    const exports = Reflect.apply(original, this, arguments);
+    if (filename !== undefined) packageFileLoaded(names, filename, exports);
     return exports;
   };
   Module._load = load;
@@ -248,24 +361,50 @@ function hookCommonJSFromESM(names: ReadonlySet<string>): Unhookable {
   };
 }
 
+/** Patches `exports`, just loaded from `filename`, when it is the main file of a package in `names` or a file an entry names. */
+function packageFileLoaded(names: ReadonlySet<string>, filename: string, exports: unknown): void {
+  const at = filename.lastIndexOf(`${sep}node_modules${sep}`);
+  if (at < 0) return;
+  const parts = filename.slice(at + 14).split(sep);
+  const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+  const basedir = filename.slice(0, at + 14 + name.length);
+  // A file inside the package that an entry names (ws's ES wrapper imports
+  // lib/websocket-server.js itself), spelled as hookedName().
+  const file = `${name}/${parts.slice(name.includes('/') ? 2 : 1).join('/')}`.replace(/(\/index)?(\.js)?$/, '');
+  if (file !== name && names.has(file)) {
+    onPackageLoaded(file, basedir, exports, false);
+  } else if (names.has(name)) {
+    let main: string | undefined;
+    try {
+      main = require.resolve(name, { paths: [basedir] });
+    } catch {
+      main = undefined;
+    }
+    if (main === filename) onPackageLoaded(name, basedir, exports, false);
+  }
+}
+
+function installRequireHook(names: ReadonlySet<string>): void {
+  const ritm = require('require-in-the-middle') as typeof import('require-in-the-middle');
+  requireHook = new ritm.Hook([...names], (exports, name, basedir) => {
+    onPackageLoaded(name, basedir, exports, false);
+    return exports;
+  });
+}
+
 /** Set when npm entries were armed or disarmed: patch() and unpatch() then rearm the hooks once. */
 let packageHooksStale = false;
 
-/** (Re)installs one require hook and one import hook for the armed npm entries; none when there are none. */
+/** (Re)installs the hooks for the armed npm entries; none when there are none. */
 function rearmPackageHooks(): void {
   packageHooksStale = false;
   requireHook?.unhook();
   importHook?.unhook();
-  esmToCommonJSHook?.unhook();
-  requireHook = importHook = esmToCommonJSHook = undefined;
+  packageLoadHook?.unhook();
+  requireHook = importHook = packageLoadHook = undefined;
   const names = [...new Set(table.filter((d) => applied.has(d.name) && isPackageEntry(d)).map(hookedName))];
   if (names.length === 0) return;
-  const ritm = require('require-in-the-middle') as typeof import('require-in-the-middle');
-  requireHook = new ritm.Hook(names, (exports, name, basedir) => {
-    onPackageLoaded(name, basedir, exports, false);
-    return exports;
-  });
-  esmToCommonJSHook = hookCommonJSFromESM(new Set(names));
+  packageLoadHook = hookPackageLoads(new Set(names));
   if (!esmHooksOn) return;
   const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
   importHook = new iitm.Hook(names, (exported: any, name: string, basedir: string | void) => {
@@ -303,6 +442,7 @@ export function patch(options: PatchOptions): string[] {
     if (options[definition.name] === true && apply(definition)) done.push(definition.name);
   }
   if (packageHooksStale) rearmPackageHooks();
+  if (builtinWatchStale) rewatchBuiltins();
   if (done.length > 0) syncESM();
   return done;
 }
@@ -333,14 +473,16 @@ export function unpatch(...names: string[]): string[] {
   const chosen = names.length > 0 ? names.map(definitionOf) : [...table].reverse();
   const done = chosen.filter(revert).map((d) => d.name);
   if (packageHooksStale) rearmPackageHooks();
+  if (builtinWatchStale) rewatchBuiltins();
   if (done.length > 0) syncESM();
   return done;
 }
 
 /**
- * Whether the patch `name` (`'net'`, `'dns'`, `'express'`...) is applied. An npm
- * package's entry counts as applied once armed: every copy of the package
- * that loads from then on is patched.
+ * Whether the patch `name` (`'net'`, `'dns'`, `'express'`...) is applied. An
+ * entry counts as applied once armed: a builtin not loaded yet is patched
+ * when it first loads, and every copy of an npm package that loads from then
+ * on is patched.
  */
 export function isPatched(name: string): boolean {
   definitionOf(name);
@@ -357,6 +499,8 @@ export function isPatched(name: string): boolean {
  */
 export function getOriginal(name: string, exportName: string): any {
   const definition = definitionOf(name);
+  // The builtin is wanted now: load and patch it.
+  if (awaitingLoad(definition)) builtinLoadedByUser(definition.module!);
   const targets = applied.get(name);
   let target: any;
   if (targets !== undefined && targets.size > 0) {

@@ -1,5 +1,5 @@
 // greenpatch/register as an ES module: `node --import greenpatch/register app.mjs`.
-// Patches at start-up (register.ts) and installs the hooks that run the entry
+// Applies the patches at start-up (register.ts) and installs the hooks that run the entry
 // module, CommonJS or ES, in the main green thread.
 import * as module from 'node:module';
 
@@ -30,4 +30,6 @@ if (typeof registerHooks === 'function') {
   registerHooks(hooks.syncHooks);
 } else {
   module.register('./register-hooks.mjs', import.meta.url, { data: { runtime } });
+  // Node 20: ES modules' imports of builtins cannot be seen (register.ts).
+  (require('./register.js') as typeof import('./register.js')).importsUnseen();
 }

@@ -1,7 +1,8 @@
 // greenpatch/register: `node --require greenpatch/register app.js` (and,
 // through register.mts, `node --import greenpatch/register app.mjs`).
-// Patches the builtins at start-up (all of the table, or those named in
-// GREENPATCH_PATCH) and runs the entry module in the main green thread, so its
+// Applies the patch table at start-up (all of it, or the entries named in
+// GREENPATCH_PATCH): builtins are patched when the program first loads them
+// (see patcher.ts), and runs the entry module in the main green thread, so its
 // top-level code may block.
 //
 // The entry is loaded synchronously inside that green thread: CommonJS with
@@ -15,7 +16,7 @@ import { switchIn } from './hub.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
-import { parsePatchList, patch } from './patcher.js';
+import { applyArmedBuiltins, parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
 
@@ -35,6 +36,7 @@ const M = Module as unknown as InternalModule;
  * caller must import itself.
  */
 export function runEntryInGreenThread(file: string, isCommonJS: boolean): boolean {
+  if (!isCommonJS) importsUnseen();
   let returned = false;
   let needsImport = false;
   let early: { error: unknown } | undefined;
@@ -64,6 +66,18 @@ export function runEntryInGreenThread(file: string, isCommonJS: boolean): boolea
   watchMainThread(mainThread);
   if (early !== undefined) throw early.error;
   return needsImport;
+}
+
+/**
+ * Where Node has no in-thread module hooks (`module.registerHooks`: Node 20,
+ * 22 before 22.15), an ES module's `import` of a builtin cannot be seen by
+ * the patcher (require(esm) does not run module.register's hooks either):
+ * when ES modules are about to run, the builtins the patches cover are
+ * loaded and patched now, as they were before patching became lazy.
+ * @internal
+ */
+export function importsUnseen(): void {
+  if (typeof (Module as { registerHooks?: unknown }).registerHooks !== 'function') applyArmedBuiltins();
 }
 
 const originalRunMain = M.runMain;

@@ -49,6 +49,13 @@ void Start(const FunctionCallbackInfo<Value>& info) {
     ThrowCoded(isolate, "ERR_GREENPATCH_UNSUPPORTED_BACKEND", msg.c_str());
     return;
   }
+  // V8 aborts the process ("archived threads in combination with wasm not
+  // supported") when it garbage-collects WebAssembly code while any V8
+  // thread state is archived, which is what every suspended fiber is, on
+  // both backends. fetch() (undici's llhttp) is WebAssembly, so this is
+  // common. Dead wasm code is then kept instead of freed. Set here rather
+  // than through node:v8, whose loading costs every process start-up time.
+  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
   info.GetReturnValue().Set(exports);
 }
 

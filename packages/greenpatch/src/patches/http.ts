@@ -9,6 +9,8 @@ const green = (): typeof import('../green/http.js') => require('../green/http.js
 export const definition: PatchDefinition = {
   name: 'http',
   module: 'http',
+  // Where http.Server is defined; `require('_http_server').Server` is the same class.
+  reachedThrough: ['_http_server'],
   exports: () => {
     const { requestSync, getSync } = green();
     return { requestSync, getSync };

@@ -28,11 +28,19 @@ export interface PatchDefinition {
   /** The key in `patch({ ... })`, `GREENPATCH_PATCH`, `isPatched()`: `'net'`, `'Atomics'`, `'express'`. */
   readonly name: string;
   /**
-   * The module patched: a builtin (`'net'`, without `node:`), patched in
-   * place at once, or an npm package (`'express'`), patched in place when it
-   * loads (every copy that loads). Absent for a global object (see `target`).
+   * The module patched: a builtin (`'net'`, without `node:`) or an npm
+   * package (`'express'`), patched in place when it first loads (every copy
+   * of a package that loads), or at once when it is already loaded. Absent
+   * for a global object (see `target`).
    */
   readonly module?: string;
+  /**
+   * Builtins only: other builtins through which the objects this patch
+   * changes are reached without `module` being loaded by name. `net`'s patch
+   * is on `Server.prototype.emit`, which the servers of http, https and tls
+   * inherit: loading any of those applies the `net` patch too.
+   */
+  readonly reachedThrough?: readonly string[];
   /** npm packages only: the versions supported, as a semver range; other versions are left alone. */
   readonly versions?: string;
   /**

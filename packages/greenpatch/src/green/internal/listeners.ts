@@ -5,10 +5,7 @@
 // so a listener that never blocks has finished, and what it throws has
 // propagated out of `emit`, exactly as before. One that blocks lets `emit`
 // (and Node's event loop) go on with the next listener.
-import http = require('node:http');
-import https = require('node:https');
-import tls = require('node:tls');
-
+import { builtinLoaded } from '../../builtin-loads.js';
 import { runGreen } from './runtime.js';
 
 /** Listeners always called plainly: Node's own, and greenpatch's internal ones. */
@@ -22,10 +19,29 @@ export function markPlain(listener: Function): void {
 // Node's internal listeners (HTTP's connection handler, TLS's handshake
 // starter) only set things up and never block: calling them plainly spares a
 // green thread per connection. Captured from throwaway servers, which open no
-// handle.
-for (const server of [new http.Server(), new https.Server(), new tls.Server()] as Array<import('node:events').EventEmitter>) {
-  for (const type of ['connection', 'secureConnection', 'request']) {
-    for (const listener of server.listeners(type)) plain.add(listener);
+// handle, of the builtins the program has loaded (loading them here would
+// cost a net-only program http, https, tls and crypto): checked again
+// whenever an emitter of a class not seen before emits, since a server of a
+// builtin loaded later is of a class not seen before.
+const throwaways: ReadonlyArray<readonly [id: string, make: () => import('node:events').EventEmitter]> = [
+  ['http', () => new (require('node:http') as typeof import('node:http')).Server()],
+  ['https', () => new (require('node:https') as typeof import('node:https')).Server()],
+  ['tls', () => new (require('node:tls') as typeof import('node:tls')).Server()],
+];
+const captured = new Set<string>();
+const seenClasses = new WeakSet<object>();
+
+function captureNodeListeners(emitter: object): void {
+  const ctor = (emitter as { constructor?: unknown }).constructor;
+  if (captured.size === throwaways.length || (typeof ctor === 'function' && seenClasses.has(ctor))) return;
+  if (typeof ctor === 'function') seenClasses.add(ctor);
+  for (const [id, make] of throwaways) {
+    if (captured.has(id) || !builtinLoaded(id)) continue;
+    captured.add(id);
+    const server = make();
+    for (const type of ['connection', 'secureConnection', 'request']) {
+      for (const listener of server.listeners(type)) plain.add(listener);
+    }
   }
 }
 
@@ -51,6 +67,7 @@ export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitte
     // wrappers, which remove themselves when called.
     const listeners = this.rawListeners(type) as Function[];
     if (listeners.length === 0) return Reflect.apply(fallback(this), this, arguments);
+    captureNodeListeners(this);
     const args = new Array<unknown>(arguments.length - 1);
     for (let i = 1; i < arguments.length; i++) args[i - 1] = arguments[i];
     for (const listener of listeners) {
