@@ -17,16 +17,21 @@ const hook = { '--require': require.resolve('greenpatch/register'), '--import': 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenpatch-sync-register-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-// Top-level code (the main green thread) runs a child while another green
-// thread runs one: with child_process patched they overlap.
+// Top-level code (the main green thread) runs a child that waits (at most
+// 2 s) for a file that the child of another green thread makes: with
+// child_process patched they overlap and the wait ends on the file; stock,
+// the wait runs out first. Causal, so a loaded machine gives the same order.
+const waitForFlag = 'i=0; while [ ! -e "$1" ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; rm -f "$1"';
 const programs = {
   'main.cjs': `
     const cp = require('node:child_process');
     const { spawn, isPatched } = require(${JSON.stringify(entry)});
     const events = [];
-    const other = spawn(() => { events.push('other start'); cp.execFileSync('sleep', ['0.2']); events.push('other end'); });
+    const waitForFlag = ${JSON.stringify(waitForFlag)};
+    const flag = 'flag-' + process.pid;
+    const other = spawn(() => { events.push('other start'); cp.execFileSync('touch', [flag]); events.push('other end'); });
     events.push('main start');
-    cp.execFileSync('sleep', ['0.4']);
+    cp.execFileSync('sh', ['-c', waitForFlag, 'sh', flag]);
     events.push('main end');
     other.wait();
     console.log(JSON.stringify({ patched: ${JSON.stringify(names)}.map((n) => isPatched(n)), events }));`,
@@ -35,9 +40,11 @@ const programs = {
     import { createRequire } from 'node:module';
     const { spawn, isPatched } = createRequire(import.meta.url)(${JSON.stringify(entry)});
     const events = [];
-    const other = spawn(() => { events.push('other start'); execFileSync('sleep', ['0.2']); events.push('other end'); });
+    const waitForFlag = ${JSON.stringify(waitForFlag)};
+    const flag = 'flag-' + process.pid;
+    const other = spawn(() => { events.push('other start'); execFileSync('touch', [flag]); events.push('other end'); });
     events.push('main start');
-    execFileSync('sleep', ['0.4']);
+    execFileSync('sh', ['-c', waitForFlag, 'sh', flag]);
     events.push('main end');
     other.wait();
     console.log(JSON.stringify({ patched: ${JSON.stringify(names)}.map((n) => isPatched(n)), events }));`,
