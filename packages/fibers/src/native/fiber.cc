@@ -5,6 +5,7 @@
 #include <string>
 
 #include "async_context.h"
+#include "debug_stepping.h"
 #include "misuse.h"
 #include "stack_switch.h"
 
@@ -34,6 +35,7 @@ void Fiber::SwitchTo(Context* from, Context* to) {
   // record this context's own stack start for the heap's conservative stack
   // scan, and its thread id as the isolate's current one.
   AsyncContextHold async_context(isolate);
+  ClearSteppingBeforeSwitch(isolate);
   int depth = 0;
   while (v8::Isolate::TryGetCurrent() == isolate) {
     isolate->Exit();

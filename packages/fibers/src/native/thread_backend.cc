@@ -10,6 +10,7 @@
 #include <string>
 
 #include "async_context.h"
+#include "debug_stepping.h"
 #include "misuse.h"
 
 namespace greenpatch {
@@ -177,6 +178,7 @@ void ThreadEngine::HandOff(Baton* mine, Baton* next) {
   // parked thread keeps no entry on the isolate's entry stack; enter it again
   // once resumed.
   AsyncContextHold async_context(isolate);
+  ClearSteppingBeforeSwitch(isolate);
   int depth = 0;
   while (v8::Isolate::TryGetCurrent() == isolate) {
     isolate->Exit();
