@@ -21,6 +21,8 @@ export async function inspect(fixture, env = {}) {
   });
   let stdout = '';
   let stderr = '';
+  let onDone;
+  const done = new Promise((resolve) => (onDone = resolve));
   child.stdout.on('data', (d) => (stdout += d));
   const exited = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
@@ -28,27 +30,40 @@ export async function inspect(fixture, env = {}) {
       setImmediate(() => resolve({ code, signal, stdout, stderr }));
     });
   });
-  const url = await new Promise((resolve, reject) => {
-    const onData = (d) => {
-      stderr += d;
-      const m = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
-      if (m) resolve(m[1]);
-      if (stderr.includes('Waiting for the debugger to disconnect')) onDone();
-    };
-    child.stderr.on('data', onData);
-    child.on('exit', () => reject(new Error(`child exited before listening:\n${stderr}`)));
-  });
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
+  let ws;
+  try {
+    const url = await within(
+      20_000,
+      'the child to listen',
+      new Promise((resolve, reject) => {
+        const onData = (d) => {
+          stderr += d;
+          const m = /Debugger listening on (ws:\/\/\S+)/.exec(stderr);
+          if (m) resolve(m[1]);
+          if (stderr.includes('Waiting for the debugger to disconnect')) onDone();
+        };
+        child.stderr.on('data', onData);
+        child.on('exit', () => reject(new Error(`child exited before listening:\n${stderr}`)));
+      }),
+    );
+    ws = new WebSocket(url);
+    await within(
+      20_000,
+      'the WebSocket to open',
+      new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      }),
+    );
+  } catch (error) {
+    ws?.terminate();
+    child.kill('SIGKILL');
+    throw error;
+  }
   let nextId = 1;
   const calls = new Map();
   const pauses = [];
   const scripts = new Map();
-  let onDone;
-  const done = new Promise((resolve) => (onDone = resolve));
   const pauseWaiters = [];
   ws.on('message', (data) => {
     const msg = JSON.parse(String(data));
