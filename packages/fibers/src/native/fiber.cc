@@ -5,6 +5,7 @@
 #include <string>
 
 #include "async_context.h"
+#include "debugger_relock.h"
 #include "misuse.h"
 #include "stack_switch.h"
 
@@ -43,6 +44,7 @@ void Fiber::SwitchTo(Context* from, Context* to) {
     v8::Unlocker unlocker(isolate);
     engine_->slots.Save(&from->slots);
     engine_->slots.Load(to->slots);
+    MarkIsolateForRelock(engine_->slots, isolate);
     gp_switch(&from->sp, to->sp);
     // Back on `from`: whoever switched here loaded our slots; ~Unlocker takes
     // the isolate and V8 restores this context's thread state.
@@ -114,6 +116,7 @@ void Fiber::Main(void* self_ptr) {
   self->state_ = State::kDone;
   engine->current = self->resumer_fiber_;
   engine->slots.Load(self->resumer_->slots);
+  MarkIsolateForRelock(engine->slots, engine->isolate);
   gp_switch(&self->ctx_.sp, self->resumer_->sp);
   __builtin_trap();  // a finished fiber is never switched to again
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "async_context.h"
+#include "debugger_relock.h"
 #include "misuse.h"
 
 namespace greenpatch {
@@ -177,6 +178,7 @@ void ThreadEngine::HandOff(Baton* mine, Baton* next) {
   // parked thread keeps no entry on the isolate's entry stack; enter it again
   // once resumed.
   AsyncContextHold async_context(isolate);
+  FindThisThreadsSlots(isolate);
   int depth = 0;
   while (v8::Isolate::TryGetCurrent() == isolate) {
     isolate->Exit();
@@ -186,6 +188,7 @@ void ThreadEngine::HandOff(Baton* mine, Baton* next) {
     v8::Unlocker unlocker(isolate);
     next->Post();
     mine->Wait();
+    MarkThisThreadForRelock(isolate);
     // ~Unlocker takes the isolate back; V8 restores this thread's state.
   }
   while (depth-- > 0) isolate->Enter();

@@ -34,6 +34,10 @@ class V8Slots {
       out->values[i] = wide_[i] ? *static_cast<uint64_t*>(addr_[i]) : *static_cast<uint32_t*>(addr_[i]);
     }
   }
+  // Sets only V8's current-isolate pointer (the first slot) of this thread.
+  void SetCurrentIsolate(void* isolate) const {
+    if (count_ > 0) *static_cast<uint64_t*>(addr_[0]) = reinterpret_cast<uint64_t>(isolate);
+  }
   void Load(const SlotValues& in) const {
     for (int i = 0; i < count_; i++) {
       if (wide_[i]) {
