@@ -21,6 +21,7 @@
 // fiber reuse is fiber-reuse.ts, unhandled errors error-handler.ts.
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
+import { addCallerStack } from './caller-stack.js';
 import { contextNeedsArming } from './context-arming.js';
 import { reportError } from './error-handler.js';
 import { checkFunction, codedError, describeValue } from './errors.js';
@@ -398,6 +399,7 @@ function checkCanBlock(task: Task, what: string): void {
   const pending = task.pending;
   if (pending !== undefined) {
     task.pending = undefined;
+    addCallerStack(pending.error, what, task);
     throw pending.error;
   }
   if (!Fiber.carriesAsyncScopes && executionAsyncId() !== task.entryAsyncId) {
@@ -422,11 +424,14 @@ function suspendTask(task: Task): unknown {
   task.undo = undefined;
   task.undoWith = undefined;
   task.undoArg = undefined;
+  const what = task.blockedOn;
   task.blockedOn = undefined;
   const value = task.resumeValue;
   task.resumeValue = undefined;
   if (task.resumeThrows) {
     task.resumeThrows = false;
+    // Still on the thread's stack, inside the blocking call: the error gets its caller's frames.
+    addCallerStack(value, what, task);
     throw value;
   }
   return value;
