@@ -8,29 +8,15 @@
 // the blocking call. Only the error path pays: nothing is captured unless
 // an error is thrown back, and where V8 keeps `stack` as an accessor
 // (Node 22+) the frames are formatted only when the stack is read.
-import { dirname, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { types } from 'node:util';
+
+import { isInternalFrame } from './internal-frames.js';
 
 /** Errors already given their caller's frames: never twice, even when thrown into several threads. */
 const extended = new WeakSet<object>();
 
 /** greenpatch's frames above the caller (the blocking call's layers) and below it (the thread's start). */
 const INTERNAL_FRAMES = 12;
-
-/** Where greenpatch's own code is: its frames are left out of the appended part. */
-const internalPlaces = [__dirname + sep, pathToFileURL(__dirname).href + '/'];
-try {
-  const fibers = dirname(require.resolve('@greenpatch/fibers')) + sep;
-  internalPlaces.push(fibers, pathToFileURL(fibers).href);
-} catch {
-  // resolved from a bundle or an unusual layout: its frames stay
-}
-
-function isInternal(line: string): boolean {
-  for (const place of internalPlaces) if (line.includes(place)) return true;
-  return false;
-}
 
 /**
  * @internal Appends to `error`'s stack the frames of the current green
@@ -89,7 +75,7 @@ function withCaller(stack: unknown, captured: unknown, header: string, limit: nu
   // lines[0] is the holder's own "Error" line.
   for (let i = 1; i < lines.length && frames.length < limit; i++) {
     const line = lines[i];
-    if (!isInternal(line)) frames.push(line);
+    if (!isInternalFrame(line)) frames.push(line);
   }
   // Nothing of the caller's, or an error made on this very stack: it says it already.
   if (frames.length === 0 || stack.includes(frames[0].trim())) return stack;

@@ -21,6 +21,7 @@
 // fiber reuse is fiber-reuse.ts, unhandled errors error-handler.ts.
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
+import { AWAIT_HINT, inPromiseContinuation } from './await-hint.js';
 import { addCallerStack } from './caller-stack.js';
 import { contextNeedsArming } from './context-arming.js';
 import { reportError } from './error-handler.js';
@@ -218,12 +219,15 @@ export function mayBlock(): boolean {
 
 /**
  * The error thrown when a blocking call is made outside any green thread:
- * code `ERR_GREENPATCH_BLOCKING_ON_HUB`, with a message naming the call.
+ * code `ERR_GREENPATCH_BLOCKING_ON_HUB`, with a message naming the call, and
+ * saying so when the caller runs in a promise continuation (after an
+ * `await`), the usual way out of a green thread.
  */
 export function blockingOnHubError(what: string): Error {
   return codedError(
     'ERR_GREENPATCH_BLOCKING_ON_HUB',
-    `${typeof what === 'string' ? what : describeValue(what)} cannot block the hub: call it from a green thread (spawn)`,
+    `${typeof what === 'string' ? what : describeValue(what)} cannot block the hub: call it from a green thread (spawn)` +
+      (inPromiseContinuation() ? AWAIT_HINT : ''),
   );
 }
 
