@@ -404,7 +404,7 @@ function checkCanBlock(task: Task, what: string): void {
   if (pending !== undefined) {
     task.pending = undefined;
     addCallerStack(pending.error, what, task);
-    throw pending.error;
+    throw pending.error; // node-do-not-add-exception-line
   }
   if (!Fiber.carriesAsyncScopes && executionAsyncId() !== task.entryAsyncId) {
     // Node keeps one stack of async scopes per thread. The engine carries
@@ -434,9 +434,11 @@ function suspendTask(task: Task): unknown {
   task.resumeValue = undefined;
   if (task.resumeThrows) {
     task.resumeThrows = false;
-    // Still on the thread's stack, inside the blocking call: the error gets its caller's frames.
+    // Still on the thread's stack, inside the blocking call: the error gets
+    // its caller's frames. The marker on the throw keeps Node from printing
+    // this line of greenpatch's above the stack when nothing catches it.
     addCallerStack(value, what, task);
-    throw value;
+    throw value; // node-do-not-add-exception-line
   }
   return value;
 }

@@ -241,11 +241,32 @@ function hookCommonJSFromESM(names: ReadonlySet<string>): Unhookable {
     return exports;
   };
   Module._load = load;
+  loadWrapper = { Module, original, load };
   return {
     unhook() {
       if (Module._load === load) Module._load = original;
+      loadWrapper = undefined;
     },
   };
+}
+
+let loadWrapper: { Module: { _load: Function }; original: Function; load: Function } | undefined;
+
+/**
+ * @internal Calls `read` (which formats a stack trace) with Node's own
+ * `Module._load` in place of the wrapper above. V8 names a frame's method
+ * by finding the function on its receiver when it formats the stack: so
+ * Node's loader frame reads `Module._load`, as without greenpatch.
+ */
+export function withNodesLoad<T>(read: () => T): T {
+  const wrapper = loadWrapper;
+  if (wrapper === undefined || wrapper.Module._load !== wrapper.load) return read();
+  wrapper.Module._load = wrapper.original;
+  try {
+    return read();
+  } finally {
+    wrapper.Module._load = wrapper.load;
+  }
 }
 
 /** Set when npm entries were armed or disarmed: patch() and unpatch() then rearm the hooks once. */
