@@ -31,14 +31,13 @@ const M = Module as unknown as InternalModule;
 
 /**
  * Runs the entry module `file` (a path) in a new green thread, started at
- * once. What it throws is reported as Node reports an uncaught error: by
- * Node's `'uncaughtException'` machinery, from the line that threw it (so
- * Node prints that line's source), with the stack stock Node prints
- * (entry-stack.ts). Called by the stand-in module of `--import`
- * (register-hooks.mts), which Node evaluates as the entry, `load` is
- * undefined and what the entry throws before it first blocks is thrown
- * here instead: the stand-in's evaluation then fails as the entry's own
- * would. From runMain, `load` runs the entry. Returns false, or true when
+ * once; `load` loads it (default: Node's CommonJS loader, or require(esm)).
+ * What the entry throws, before or after it first blocks, is reported as
+ * Node reports an uncaught exception, from the line that threw it, with the
+ * stack stock Node prints (entry-stack.ts). One exception: called from the
+ * stand-in module of `--import` (register-hooks.mts, no `load`), what the
+ * entry throws before it first blocks is thrown here, so that the stand-in's
+ * evaluation fails as the entry's own would. Returns false, or true when
  * `file` is an ES module with top-level await, which the caller must import
  * itself.
  */
@@ -87,11 +86,24 @@ function runMain(this: unknown, main: string = process.argv[1]): void {
     return Reflect.apply(originalRunMain, this, [main]);
   }
   if (moduleFormat(file) === 'commonjs') {
-    // Node's own entry point, in the green thread: its frames are Node's.
-    runEntryInGreenThread(file, true, () => Reflect.apply(originalRunMain, M, [main]));
+    // Node's own entry point, in the green thread, so that the stack below
+    // the entry is Node's; unless Node would take its ES module loader
+    // there, which loads asynchronously: then its CommonJS loader directly.
+    const load = nodeLoadsEntryAsESM() ? () => M._load(main, null, true) : () => Reflect.apply(originalRunMain, M, [main]);
+    runEntryInGreenThread(file, true, load);
   } else if (runEntryInGreenThread(file, false, () => Module.createRequire(file)(file))) {
     Reflect.apply(originalRunMain, this, [main]);
   }
+}
+
+/**
+ * Whether Node's own runMain would load even a CommonJS entry through its
+ * ES module loader: with module hooks or imports given on the command line
+ * (or in NODE_OPTIONS), or another default module type.
+ */
+function nodeLoadsEntryAsESM(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return flags.some((flag) => /^--(import|loader|experimental-loader|experimental-default-type)(=|$)/.test(flag));
 }
 
 let started = false;

@@ -60,3 +60,12 @@ test("an 'uncaughtException' listener handles the entry's error as on stock Node
   t.is(stock.stdout, 'handled boom uncaughtException\nstill running\n');
   t.deepEqual(hooked, stock);
 });
+
+test('--require with an --import of another module: the CJS entry still runs in the main green thread', async (t) => {
+  // Node's own runMain would load the entry through its ES module loader
+  // here, asynchronously, outside the green thread.
+  const r = await run(['--require', 'greenpatch/register', '--import', './noop.mjs', 'blockcjs.js']);
+  t.is(r.stderr, '');
+  t.is(r.stdout, 'cjs got hi! main true\n');
+  t.is(r.code, 0);
+});
