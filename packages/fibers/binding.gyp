@@ -14,6 +14,7 @@
         "src/native/stack_switch.cc",
         "src/native/thread_backend.cc",
         "src/native/thread_binding.cc",
+        "src/native/uncaught.cc",
         "src/native/v8_slots.cc",
         "src/native/switch_x86_64.S",
         "src/native/switch_aarch64.S"

@@ -40,6 +40,12 @@ export interface Binding {
   suspend(value: unknown): unknown;
   settings(change?: { poolSize?: number; stackSize?: number; v8StackSize?: number }): EngineSettings;
   backend: 'native' | 'threads';
+  /**
+   * Calls fn(); what it throws is reported as Node reports an uncaught
+   * exception, from the throw's own line, unless keep(error) returns true.
+   * Returns whether fn threw (src/native/uncaught.cc).
+   */
+  reportUncaught(fn: () => unknown, keep?: (error: unknown) => boolean): boolean;
   /** Threads backend only: fn() run on the Node thread's own OS thread (see home-calls.ts). */
   callOnHome?(fn: () => unknown): unknown;
 }

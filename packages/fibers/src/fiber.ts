@@ -68,6 +68,22 @@ export interface FiberConstructor {
    * built without the inspector.
    */
   readonly carriesAsyncScopes: boolean;
+  /**
+   * Not in node-fibers. Calls `fn()`; an exception it throws is reported as
+   * Node reports an uncaught exception: to the process's
+   * `'uncaughtException'` listeners, or printed with the source line it was
+   * thrown from and the stack, ending the process with status 1. That line
+   * is the throw's own, as for an exception nothing catches, which a
+   * JavaScript catch-and-rethrow cannot give (the rethrow's line would be
+   * shown). For code whose exceptions are uncaught but that runs where Node
+   * does not catch them itself, such as a program's entry run on a fiber.
+   *
+   * `keep(error)`, when given, is asked first; when it returns true, the
+   * exception is not reported (the caller has recorded it). Returns true
+   * when `fn` threw (and a listener handled it, or `keep` kept it), false
+   * when it returned.
+   */
+  reportUncaught(fn: () => unknown, keep?: (error: unknown) => boolean): boolean;
   /** Thrown into a fiber by `reset()` and when a suspended fiber is collected. */
   readonly ResetError: typeof FiberResetError;
 }
@@ -273,6 +289,11 @@ Object.defineProperties(FiberFunction, {
   },
   carriesAsyncScopes: {
     value: asyncIds !== undefined,
+  },
+  reportUncaught: {
+    value: function reportUncaught(fn: () => unknown, keep?: (error: unknown) => boolean): boolean {
+      return binding.reportUncaught(fn, keep);
+    },
   },
 });
 

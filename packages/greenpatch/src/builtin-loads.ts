@@ -19,6 +19,7 @@
 import Module = require('node:module');
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerLoadWrapper } from './load-wrappers.js';
 
 let ownDirs: string[] | undefined;
 
@@ -58,6 +59,7 @@ export function watchBuiltinLoads(watched: ReadonlySet<string>, loaded: (id: str
     return exports;
   };
   M._load = load;
+  registerLoadWrapper(load, originalLoad);
 
   const p = process as { getBuiltinModule?: (id: string) => unknown };
   const originalGet = p.getBuiltinModule;

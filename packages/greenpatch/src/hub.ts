@@ -21,6 +21,8 @@
 // fiber reuse is fiber-reuse.ts, unhandled errors error-handler.ts.
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
+import { AWAIT_HINT, inPromiseContinuation } from './await-hint.js';
+import { addCallerStack } from './caller-stack.js';
 import { contextNeedsArming } from './context-arming.js';
 import { reportError } from './error-handler.js';
 import { checkFunction, codedError, describeValue } from './errors.js';
@@ -217,12 +219,15 @@ export function mayBlock(): boolean {
 
 /**
  * The error thrown when a blocking call is made outside any green thread:
- * code `ERR_GREENPATCH_BLOCKING_ON_HUB`, with a message naming the call.
+ * code `ERR_GREENPATCH_BLOCKING_ON_HUB`, with a message naming the call, and
+ * saying so when the caller runs in a promise continuation (after an
+ * `await`), the usual way out of a green thread.
  */
 export function blockingOnHubError(what: string): Error {
   return codedError(
     'ERR_GREENPATCH_BLOCKING_ON_HUB',
-    `${typeof what === 'string' ? what : describeValue(what)} cannot block the hub: call it from a green thread (spawn)`,
+    `${typeof what === 'string' ? what : describeValue(what)} cannot block the hub: call it from a green thread (spawn)` +
+      (inPromiseContinuation() ? AWAIT_HINT : ''),
   );
 }
 
@@ -398,7 +403,8 @@ function checkCanBlock(task: Task, what: string): void {
   const pending = task.pending;
   if (pending !== undefined) {
     task.pending = undefined;
-    throw pending.error;
+    addCallerStack(pending.error, what, task);
+    throw pending.error; // node-do-not-add-exception-line
   }
   if (!Fiber.carriesAsyncScopes && executionAsyncId() !== task.entryAsyncId) {
     // Node keeps one stack of async scopes per thread. The engine carries
@@ -422,12 +428,17 @@ function suspendTask(task: Task): unknown {
   task.undo = undefined;
   task.undoWith = undefined;
   task.undoArg = undefined;
+  const what = task.blockedOn;
   task.blockedOn = undefined;
   const value = task.resumeValue;
   task.resumeValue = undefined;
   if (task.resumeThrows) {
     task.resumeThrows = false;
-    throw value;
+    // Still on the thread's stack, inside the blocking call: the error gets
+    // its caller's frames. The marker on the throw keeps Node from printing
+    // this line of greenpatch's above the stack when nothing catches it.
+    addCallerStack(value, what, task);
+    throw value; // node-do-not-add-exception-line
   }
   return value;
 }

@@ -26,6 +26,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 
 import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
+import { registerLoadWrapper } from './load-wrappers.js';
 import { codedError, describeValue } from './errors.js';
 import { table, type PatchDefinition } from './patches/index.js';
 
@@ -354,6 +355,7 @@ function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
     return exports;
   };
   Module._load = load;
+  registerLoadWrapper(load, original);
   return {
     unhook() {
       if (Module._load === load) Module._load = original;

@@ -48,7 +48,13 @@ function standIn(real: URL, format: string | null | undefined): Loaded {
   const source = runnable
     ? `import { runEntryInGreenThread } from ${JSON.stringify(state.runtime)};\n` +
       `import { fileURLToPath } from 'node:url';\n` +
-      `if (runEntryInGreenThread(fileURLToPath(${JSON.stringify(realURL)}), ${format === 'commonjs'})) await import(${JSON.stringify(realURL)});\n`
+      // What the entry throws before it first blocks fails this module's
+      // evaluation, as it would fail the entry's: asynchronously, so that
+      // Node reports it as it reports an entry's (from its promise).
+      `let needsImport;\n` +
+      `try { needsImport = runEntryInGreenThread(fileURLToPath(${JSON.stringify(realURL)}), ${format === 'commonjs'}); }\n` +
+      `catch (error) { await Promise.reject(error); }\n` +
+      `if (needsImport) await import(${JSON.stringify(realURL)});\n`
     : `await import(${JSON.stringify(realURL)});\n`;
   return { format: 'module', source, shortCircuit: true };
 }

@@ -11,11 +11,14 @@
 // top-level await cannot be required; it is imported as Node would, and its
 // top-level code then runs on the hub (it awaits instead of blocking).
 import Module = require('node:module');
+import Fiber = require('@greenpatch/fibers');
 
+import { asStockEntryStack, entryStart } from './entry-stack.js';
 import { switchIn } from './hub.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
+import { withNodesLoad } from './load-wrappers.js';
 import { applyArmedBuiltins, parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
@@ -30,32 +33,36 @@ const M = Module as unknown as InternalModule;
 
 /**
  * Runs the entry module `file` (a path) in a new green thread, started at
- * once. An error it throws before it first blocks is thrown here (so Node
- * reports it as it would); one thrown later is an uncaught exception. Returns
- * false, or true when `file` is an ES module with top-level await, which the
- * caller must import itself.
+ * once; `load` loads it (default: Node's CommonJS loader, or require(esm)).
+ * What the entry throws, before or after it first blocks, is reported as
+ * Node reports an uncaught exception, from the line that threw it, with the
+ * stack stock Node prints (entry-stack.ts). One exception: called from the
+ * stand-in module of `--import` (register-hooks.mts, no `load`), what the
+ * entry throws before it first blocks is thrown here, so that the stand-in's
+ * evaluation fails as the entry's own would. Returns false, or true when
+ * `file` is an ES module with top-level await, which the caller must import
+ * itself.
  */
-export function runEntryInGreenThread(file: string, isCommonJS: boolean): boolean {
+export function runEntryInGreenThread(file: string, isCommonJS: boolean, load?: () => void): boolean {
   if (!isCommonJS) importsUnseen();
-  let returned = false;
   let needsImport = false;
+  let returned = false;
   let early: { error: unknown } | undefined;
+  const start = entryStart(!isCommonJS);
+  const run = load ?? (isCommonJS ? () => M._load(file, null, true) : () => Module.createRequire(file)(file));
   const mainThread = new GreenThread<void>(
     () => {
-      try {
-        if (isCommonJS) M._load(file, null, true);
-        else Module.createRequire(file)(file);
-      } catch (error) {
-        if (!returned) {
-          if (!isCommonJS && (error as { code?: unknown })?.code === 'ERR_REQUIRE_ASYNC_MODULE') needsImport = true;
-          else early = { error };
-          return;
+      // No JavaScript catch between the entry's throw and Node's report.
+      Fiber.reportUncaught(run, (error) => {
+        if (!isCommonJS && !returned && (error as { code?: unknown })?.code === 'ERR_REQUIRE_ASYNC_MODULE') {
+          needsImport = true;
+          return true;
         }
-        // As a throw from any callback would be: Node prints it and exits.
-        process.nextTick(() => {
-          throw error;
-        });
-      }
+        asStockEntryStack(error, start, withNodesLoad);
+        if (returned || load !== undefined) return false;
+        early = { error };
+        return true;
+      });
     },
     [],
     true,
@@ -84,6 +91,8 @@ const originalRunMain = M.runMain;
 
 /** Node's `Module.runMain` (used by `--require` preloads), running the entry in the main green thread. */
 function runMain(this: unknown, main: string = process.argv[1]): void {
+  // Node calls it once. Put back, Node's own is what stack traces name.
+  if (M.runMain === runMain) M.runMain = originalRunMain;
   let file: string;
   try {
     file = M._resolveFilename(main, null, true);
@@ -91,10 +100,25 @@ function runMain(this: unknown, main: string = process.argv[1]): void {
     // Not found: let Node report it exactly as it does.
     return Reflect.apply(originalRunMain, this, [main]);
   }
-  const commonJS = moduleFormat(file) === 'commonjs';
-  if (runEntryInGreenThread(commonJS ? main : file, commonJS)) {
+  if (moduleFormat(file) === 'commonjs') {
+    // Node's own entry point, in the green thread, so that the stack below
+    // the entry is Node's; unless Node would take its ES module loader
+    // there, which loads asynchronously: then its CommonJS loader directly.
+    const load = nodeLoadsEntryAsESM() ? () => M._load(main, null, true) : () => Reflect.apply(originalRunMain, M, [main]);
+    runEntryInGreenThread(file, true, load);
+  } else if (runEntryInGreenThread(file, false, () => Module.createRequire(file)(file))) {
     Reflect.apply(originalRunMain, this, [main]);
   }
+}
+
+/**
+ * Whether Node's own runMain would load even a CommonJS entry through its
+ * ES module loader: with module hooks or imports given on the command line
+ * (or in NODE_OPTIONS), or another default module type.
+ */
+function nodeLoadsEntryAsESM(): boolean {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return flags.some((flag) => /^--(import|loader|experimental-loader|experimental-default-type)(=|$)/.test(flag));
 }
 
 let started = false;

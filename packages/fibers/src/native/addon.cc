@@ -1,5 +1,6 @@
 // The addon's entry: start(backend) returns the JavaScript surface of the
-// named backend ("native" or "threads") for the calling Node thread; which
+// named backend ("native" or "threads") for the calling Node thread, with
+// reportUncaught (uncaught.cc), the same on both; which
 // one to ask for is decided in src/binding.ts. claimFallbackNotice() is true
 // once per process, so that the fallback line on stderr is printed once even
 // with many worker threads.
@@ -11,6 +12,7 @@
 
 #include "backends.h"
 #include "misuse.h"
+#include "uncaught.h"
 
 namespace greenpatch {
 namespace {
@@ -56,6 +58,9 @@ void Start(const FunctionCallbackInfo<Value>& info) {
   // common. Dead wasm code is then kept instead of freed. Set here rather
   // than through node:v8, whose loading costs every process start-up time.
   v8::V8::SetFlagsFromString("--no-wasm-code-gc");
+  // Backend-neutral: a V8 and Node call on whichever stack it is made.
+  exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "reportUncaught"),
+               v8::Function::New(context, ReportUncaught).ToLocalChecked()).Check();
   info.GetReturnValue().Set(exports);
 }
 

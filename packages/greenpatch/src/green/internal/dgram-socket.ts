@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 
 import { DatagramQueue, receiveBufferSize, received, type ReceivedDatagram } from './datagram-queue.js';
 import { markPlainMessageListener } from './dgram-emit.js';
-import { block, codedError, type Waker } from './runtime.js';
+import { block, callerError, codedError, type Waker } from './runtime.js';
 
 const kReceiver = Symbol('greenpatch.dgramReceiver');
 
@@ -100,7 +100,7 @@ export function recvfrom(this: dgram.Socket, max = Infinity): ReceivedDatagram {
   if (receiver.pending !== undefined) {
     const { error } = receiver.pending;
     receiver.pending = undefined;
-    throw error;
+    throw callerError(error, 'socket.recvfrom()'); // node-do-not-add-exception-line
   }
   const next = receiver.queue.shift();
   if (next !== undefined) return received(next.data, next.rinfo, max);

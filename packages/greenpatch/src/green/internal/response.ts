@@ -5,7 +5,7 @@ import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOption
 import type { Readable } from 'node:stream';
 import http = require('node:http');
 
-import { block, codedError } from './runtime.js';
+import { block, callerError, codedError } from './runtime.js';
 
 /** A request body: sent as it is. */
 export type Body = string | Uint8Array;
@@ -55,7 +55,7 @@ export class SyncResponse {
     const parts: Buffer[] = [];
     let have = 0;
     for (;;) {
-      if (stream.errored) throw stream.errored;
+      if (stream.errored) throw callerError(stream.errored, 'response.read()'); // node-do-not-add-exception-line
       const want = n === undefined ? undefined : n - have;
       if (stream.readableLength > 0) {
         const chunk = (want !== undefined && stream.readableLength >= want ? stream.read(want) : stream.read()) as Buffer | null;
@@ -74,7 +74,7 @@ export class SyncResponse {
       if (stream.destroyed) {
         // Destroyed before the end (the connection broke): an error, as the
         // 'aborted'/'error' events would tell an ordinary reader.
-        throw stream.errored ?? codedError('ECONNRESET', 'The response was cut short');
+        throw callerError(stream.errored ?? codedError('ECONNRESET', 'The response was cut short'), 'response.read()'); // node-do-not-add-exception-line
       }
       waitForMore(stream);
     }

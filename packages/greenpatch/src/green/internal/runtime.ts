@@ -4,7 +4,8 @@
 // `*Sync` functions and the socket waiters depend on these few names only.
 import type { EventEmitter } from 'node:events';
 
-import { blockOn, requireTask, switchIn, type Register } from '../../hub.js';
+import { addCallerStack } from '../../caller-stack.js';
+import { blockOn, currentTaskOrUndefined, requireTask, switchIn, type Register } from '../../hub.js';
 import { captureRejection, closeAfterFailure } from './listener-failure.js';
 import { GreenThread } from '../../greenthread.js';
 import { codedError } from '../../errors.js';
@@ -29,6 +30,17 @@ const SWITCH_NOW = { switchNow: true };
  */
 export function block<T>(what: string, register: Register<T>): T {
   return blockOn<T>(requireTask(what), what, register, SWITCH_NOW);
+}
+
+/**
+ * Returns `error`, which an event-loop callback left for the next blocking
+ * call (a socket's `errored`), with the caller's frames appended as the
+ * hub appends them to an error a blocking call resumes with: `throw
+ * callerError(stream.errored, 'socket.recv()')`.
+ */
+export function callerError<E>(error: E, what: string): E {
+  addCallerStack(error, what, currentTaskOrUndefined());
+  return error;
 }
 
 /**

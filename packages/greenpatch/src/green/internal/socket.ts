@@ -7,7 +7,7 @@
 import type { Server, Socket, AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-import { block, codedError } from './runtime.js';
+import { block, callerError, codedError } from './runtime.js';
 import { waiterOf } from './stream-waiter.js';
 
 type Chunk = Buffer | string;
@@ -27,8 +27,9 @@ function atEnd(stream: Duplex): boolean {
   return stream.readableEnded || stream.destroyed || (stream as any)._readableState?.ended === true && stream.readableLength === 0;
 }
 
-function throwIfErrored(stream: Duplex): void {
-  if (stream.errored) throw stream.errored;
+/** Throws the error the stream was destroyed with, as the blocking call `what` of the caller. */
+function throwIfErrored(stream: Duplex, what: string): void {
+  if (stream.errored) throw callerError(stream.errored, what); // node-do-not-add-exception-line
 }
 
 /** Everything buffered, as one chunk (read() may hand out one buffered chunk at a time). */
@@ -53,7 +54,7 @@ export function recv(this: Duplex, max = Infinity): Chunk {
   if (!(max > 0)) throw codedError('ERR_OUT_OF_RANGE', `recv(max): max must be positive, got ${max}`);
   const waiter = waiterOf(this);
   for (;;) {
-    throwIfErrored(this);
+    throwIfErrored(this, 'socket.recv()');
     if (this.readableLength > 0) {
       const chunk = this.read() as Chunk | null;
       if (chunk !== null) {
@@ -81,7 +82,7 @@ export function recvExactly(this: Duplex, n: number): Chunk {
   if (n === 0) return emptyLike(this);
   const waiter = waiterOf(this);
   for (;;) {
-    throwIfErrored(this);
+    throwIfErrored(this, 'socket.recvExactly()');
     if (this.readableLength >= n) {
       const chunk = this.read(n) as Chunk | null;
       if (chunk !== null) return chunk;
@@ -110,7 +111,7 @@ export function readLine(this: Duplex): string | null {
   let text = '';
   const decoding = this.readableEncoding !== null;
   for (;;) {
-    throwIfErrored(this);
+    throwIfErrored(this, 'socket.readLine()');
     const chunk = (this.readableLength > 0 ? this.read() : null) as Chunk | null;
     if (chunk !== null) {
       const at = typeof chunk === 'string' ? chunk.indexOf('\n') : chunk.indexOf(10);
@@ -142,20 +143,20 @@ export function readLine(this: Duplex): string | null {
  */
 export function sendall(this: Duplex, data: Chunk | Uint8Array, encoding?: BufferEncoding): void {
   const waiter = waiterOf(this);
-  throwIfErrored(this);
+  throwIfErrored(this, 'socket.sendall()');
   if (this.writableEnded || this.destroyed) {
     throw codedError('ERR_STREAM_WRITE_AFTER_END', 'sendall() after the socket was ended or destroyed');
   }
   waiter.issued++;
   if (encoding === undefined) this.write(data, waiter.onWritten);
   else this.write(data, encoding, waiter.onWritten);
-  throwIfErrored(this);
+  throwIfErrored(this, 'socket.sendall()');
   // A write libuv completed synchronously leaves nothing buffered: the data
   // is in the kernel, which is all sendall promises. Its callback still comes
   // on the next tick; we need not wait for it.
   if (this.writableLength === 0 && waiter.writeError === null) return;
   if (waiter.written < waiter.issued) waiter.waitFlushed('socket.sendall()');
-  if (waiter.writeError !== null) throw waiter.writeError;
+  if (waiter.writeError !== null) throw callerError(waiter.writeError, 'socket.sendall()'); // node-do-not-add-exception-line
 }
 
 // ---- servers ----

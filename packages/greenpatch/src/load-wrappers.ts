@@ -1,0 +1,35 @@
+// greenpatch wraps Node's `Module._load` (to see builtins loaded, and npm
+// packages that require-in-the-middle cannot see). While a stack trace is
+// formatted V8 names each frame's method by looking the function up on its
+// receiver, so with a wrapper in place Node's own loader frame loses the name
+// `Module._load` that stock Node prints. Wrappers register here, and
+// withNodesLoad() puts Node's own function back for the time of a read.
+import Module = require('node:module');
+
+type Loader = { _load: Function };
+
+/** Each wrapper installed by greenpatch → the `_load` it wraps. */
+const wrapped = new WeakMap<Function, Function>();
+
+/** @internal Records that `load` was installed as `Module._load` over `original`. */
+export function registerLoadWrapper(load: Function, original: Function): void {
+  wrapped.set(load, original);
+}
+
+/**
+ * @internal Calls `read` (which formats a stack trace) with the `_load`
+ * beneath greenpatch's wrappers in place, then puts the wrappers back.
+ */
+export function withNodesLoad<T>(read: () => T): T {
+  const M = Module as unknown as Loader;
+  const outer = M._load;
+  let inner = outer;
+  while (wrapped.has(inner)) inner = wrapped.get(inner) as Function;
+  if (inner === outer) return read();
+  M._load = inner;
+  try {
+    return read();
+  } finally {
+    M._load = outer;
+  }
+}
