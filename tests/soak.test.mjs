@@ -58,8 +58,10 @@ test('soak, short: every byte and request checked, no thread left, still serving
   t.is(r.loadStderr, '');
   // Memory: after warm-up the server's RSS does not keep growing. A leak of
   // one green thread (its fiber stack) per connection or storm thread would
-  // put hundreds of MB on top; this bound is generous for a loaded machine.
-  t.true(r.rss.lastUnderLoad <= r.rss.afterWarmup * 1.5 + 64, JSON.stringify(r.rss));
+  // put hundreds of MB on top (40,000 requests × ~10 KB); this bound is
+  // generous for a loaded machine, where a backlog of pending connections
+  // alone has been seen to add 140 MB.
+  t.true(r.rss.lastUnderLoad <= r.rss.afterWarmup * 1.5 + 128, JSON.stringify(r.rss));
   t.true(r.ok);
   t.is(code, 0);
 });

@@ -177,7 +177,7 @@ test('a killed waiter does not take a permit; a permit handed over survives a la
   const holder = spawn(() => {
     const ok = sem.acquire();
     try {
-      sleep(1000);
+      new Event().wait(); // until killed, however loaded the machine
     } finally {
       sem.release();
     }
@@ -207,12 +207,16 @@ test('BoundedSemaphore.release beyond its bound throws ERR_GREENPATCH_SEMAPHORE_
 test('RLock is reentrant for its owner and excludes other threads', async (t) => {
   const lock = new RLock();
   const log = [];
+  // Each step waits for the one it must follow, not for a timer.
+  const aHasIt = new Event();
+  const bTried = new Event();
   const a = spawn(() => {
     lock.acquire();
     lock.acquire();
     t.true(lock.isOwned());
     log.push('a has it twice');
-    sleep(2);
+    aHasIt.set();
+    bTried.wait();
     lock.release();
     log.push('a released once');
     sleep(2);
@@ -220,10 +224,11 @@ test('RLock is reentrant for its owner and excludes other threads', async (t) =>
     log.push('a released');
   });
   const b = spawn(() => {
-    sleep(1);
+    aHasIt.wait();
     t.true(lock.locked());
     t.false(lock.isOwned());
     t.false(lock.acquire(false));
+    bTried.set();
     lock.acquire();
     log.push('b has it');
     lock.release();
@@ -238,7 +243,7 @@ test('RLock.release of an unacquired lock, or by another thread, throws ERR_GREE
   t.throws(() => lock.release(), { code: 'ERR_GREENPATCH_LOCK_NOT_OWNED' });
   const holder = spawn(() => {
     lock.acquire();
-    sleep(1000);
+    new Event().wait(); // until killed
   });
   await turns(2);
   await t.throwsAsync(green(() => lock.release()), { code: 'ERR_GREENPATCH_LOCK_NOT_OWNED' });
