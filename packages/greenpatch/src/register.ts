@@ -12,6 +12,7 @@
 import Module = require('node:module');
 
 import { switchIn } from './hub.js';
+import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
@@ -89,6 +90,7 @@ let started = false;
 export function start(): void {
   if (started) return;
   started = true;
+  dumpOnSignalFromEnv();
   patch(parsePatchList(process.env.GREENPATCH_PATCH));
   M.runMain = runMain;
 }
