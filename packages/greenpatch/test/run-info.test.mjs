@@ -4,7 +4,7 @@
 // GREENPATCH_DUMP_ON prints it on a signal; util.inspect(thread) shows the
 // same public state, not internal fields; default names.
 import test from 'ava';
-import { spawn as spawnChild } from 'node:child_process';
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
@@ -342,4 +342,23 @@ test('without GREENPATCH_DUMP_ON nothing listens to SIGUSR2; a bad value is a co
   t.not(bad.code, 0);
   t.regex(bad.stderr, /ERR_GREENPATCH_INVALID_DUMP_SIGNAL/);
   t.regex(bad.stderr, /GREENPATCH_DUMP_ON=SIGKILL is not a signal/);
+});
+
+// --- The worked example of docs/debugging.md ---
+
+test('the run-info example of docs/debugging.md prints what it says', (t) => {
+  const doc = readFileSync(new URL('../../../docs/debugging.md', import.meta.url), 'utf8');
+  const part = doc.slice(doc.indexOf('<!-- run-info:start -->'), doc.indexOf('<!-- run-info:end -->'));
+  const code = part.match(/```js\n([\s\S]*?)```/)?.[1];
+  t.truthy(code, 'the example is there');
+  const expected = [...code.matchAll(/\/\/ → (.*)$/gm)].map((m) => m[1].trim());
+  t.true(expected.length >= 3);
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  t.is(r.stderr, '');
+  t.is(r.status, 0);
+  t.deepEqual(r.stdout.trim().split('\n'), expected);
 });
