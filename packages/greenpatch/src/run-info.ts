@@ -101,9 +101,19 @@ function isOwnFrame(line: string): boolean {
   return false;
 }
 
+/** The text of a stack captured on `holder`; undefined when a user's Error.prepareStackTrace failed or made no string. */
+function stackText(holder: { stack?: unknown }): string | undefined {
+  try {
+    const stack = holder.stack;
+    return typeof stack === 'string' ? stack : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** V8's stack text, frames only, with greenpatch's frames above and below the user's left out. */
 function userFrames(stack: string | undefined): string | undefined {
-  if (typeof stack !== 'string') return undefined;
+  if (stack === undefined) return undefined;
   const frames = stack.split('\n').filter((line) => line.startsWith('    at '));
   let first = 0;
   while (first < frames.length && isOwnFrame(frames[first])) first++;
@@ -118,11 +128,19 @@ const OWN_FRAMES_ALLOWANCE = 20;
 
 function withStackLimit<R>(fn: () => R): R {
   const saved = Error.stackTraceLimit;
-  if (typeof saved === 'number') Error.stackTraceLimit = saved + OWN_FRAMES_ALLOWANCE;
+  let raised = false;
+  try {
+    if (typeof saved === 'number') {
+      Error.stackTraceLimit = saved + OWN_FRAMES_ALLOWANCE;
+      raised = true;
+    }
+  } catch {
+    // a frozen Error: capture with the limit as it is
+  }
   try {
     return fn();
   } finally {
-    Error.stackTraceLimit = saved;
+    if (raised) Error.stackTraceLimit = saved;
   }
 }
 
@@ -145,7 +163,7 @@ function suspendedStack(thread: GreenThread<any>): string | undefined {
   // Set by the probed thread (TypeScript cannot see fiber.run() do it).
   const holder = stackProbe.holder as { stack?: string } | undefined;
   stackProbe.holder = undefined;
-  return holder === undefined ? undefined : userFrames(holder.stack);
+  return holder === undefined ? undefined : userFrames(stackText(holder));
 }
 
 function stateOf(thread: GreenThread<any>): ThreadState | undefined {
@@ -174,7 +192,7 @@ function describe(
     if (thread === currentTaskOrUndefined()) {
       const holder: { stack?: string } = {};
       Error.captureStackTrace(holder);
-      stack = userFrames(holder.stack);
+      stack = userFrames(stackText(holder));
     } else if (suspended) {
       stack = suspendedStack(thread);
     }
@@ -332,7 +350,8 @@ export function inspectThread(
   }
   const spawner = spawnerOf(thread, undefined);
   shown.spawnedBy = spawner === undefined ? null : `#${spawner.id} ${spawner.name}`;
-  if (thread.pool !== undefined) shown.pool = thread.pool;
+  const pool = thread.pool;
+  if (pool !== undefined) shown.pool = `GreenPool (size ${pool.size}, ${pool.running()} running)`;
   const inner = { ...options, depth: options.depth === null || options.depth === undefined ? options.depth : options.depth - 1 };
   return `${tag} ${inspect(shown, inner)}`;
 }

@@ -234,7 +234,7 @@ test('util.inspect(thread) shows the public state, not internal fields', async (
   t.regex(text, /blockedIn: 'sleep\(\)'/);
   t.regex(text, /blockedFor: '\d+ ms'/);
   t.regex(text, /spawnedBy: null/);
-  t.regex(text, /pool: GreenPool \{/);
+  t.regex(text, /pool: 'GreenPool \(size 2, 1 running\)'/);
   for (const internal of ['fiber', 'waker', 'resumeValue', 'kick', 'liveNext', 'givenName', 'serial', 'undo']) {
     t.false(new RegExp(`\\b${internal}:`).test(text), internal);
   }
