@@ -98,8 +98,13 @@ export abstract class Task {
   /** @internal */ undoArg: unknown = undefined;
   /** @internal What the thread is blocked in (e.g. "sleep()"), for messages and debugging. */
   blockedOn: string | undefined = undefined;
-  /** @internal Date.now() when it blocked (block-site.ts). */
-  blockedSince = 0;
+  /**
+   * @internal Date.now() when it blocked (block-site.ts). NaN until then:
+   * a number that is not a small integer from the start, so that V8 never
+   * has to change the field's representation (and migrate every thread
+   * object) at the first block.
+   */
+  blockedSince = NaN;
   /**
    * @internal Resolves the promise whose reaction switches the thread back
    * in; armed where the thread blocked (or was spawned), so that the
