@@ -1,5 +1,6 @@
 // Green threads: spawning, waiting, killing, linking, sleeping.
 import Fiber = require('@greenpatch/fibers');
+import { inspect } from 'node:util';
 import { reportError } from './error-handler.js';
 import { checkFunction, checkMs, codedError, GreenThreadExit, TimeoutError } from './errors.js';
 import {
@@ -15,6 +16,10 @@ import {
   yieldTurn,
 } from './hub.js';
 import { WaiterList, type LinkCallback, type Linkable } from './linkable.js';
+import { addLive, removeLive, type LiveLinks } from './live-threads.js';
+import type { GreenPool } from './pool.js';
+import { inspectThread, labelOf } from './run-info.js';
+import { exitChannel, killChannel, spawnChannel } from './thread-channels.js';
 import { startTimer } from './timer.js';
 
 let threadCount = 0;
@@ -51,11 +56,22 @@ const SWITCH_NOW = { switchNow: true };
  *
  * @typeParam T - what the function returns.
  */
-export class GreenThread<T = unknown> extends Task implements Linkable<GreenThread<T>> {
+export class GreenThread<T = unknown> extends Task implements Linkable<GreenThread<T>>, LiveLinks {
   /** Its number, which the default name carries. */
   private readonly serial: number;
   /** A name given to it; the default is made only when asked for. */
   private givenName: string | undefined = undefined;
+  /** @internal Its function's name ('' for an anonymous one): the default name. */
+  readonly label: string;
+  /** @internal The id of the green thread that created it (0: the hub), for run info. */
+  readonly spawnerId: number;
+  /** @internal That thread's name when it created this one. */
+  readonly spawnerName: string | undefined;
+  /** @internal The GreenPool it runs in, if any. */
+  readonly pool: GreenPool | undefined;
+  /** @internal The live-thread registry's links (live-threads.ts). */
+  liveNext: LiveLinks | undefined = undefined;
+  /** @internal */ livePrev: LiveLinks | undefined = undefined;
   private fn: ((...args: any[]) => T) | undefined;
   private args: unknown[] | undefined;
   private result: T | undefined = undefined;
@@ -72,18 +88,44 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
   /** Threads blocked in wait() and rawlinked callbacks; made on first use (most threads have neither). */
   private exit: WaiterList<void, GreenThread<T>> | undefined = undefined;
 
-  /** @internal Use spawn(). */
-  constructor(fn: (...args: any[]) => T, args: unknown[], detached: boolean) {
+  /**
+   * @internal Use spawn(). `named` is the function whose name is the
+   * default name (`fn` unless it only calls the one that matters).
+   */
+  constructor(fn: (...args: any[]) => T, args: unknown[], detached: boolean, pool?: GreenPool, named: Function = fn) {
     super();
     this.fn = fn;
     this.args = args;
     this.detached = detached;
     this.serial = ++threadCount;
+    this.label = labelOf(named);
+    this.pool = pool;
+    // The spawner is remembered by id and name, not held: a thread must
+    // not keep a finished spawner (and its result) alive.
+    const spawner = currentTaskOrUndefined() as GreenThread | undefined;
+    if (spawner === undefined) {
+      this.spawnerId = 0;
+      this.spawnerName = undefined;
+    } else {
+      this.spawnerId = spawner.serial;
+      this.spawnerName = spawner.givenName ?? spawner.label;
+    }
+    addLive(this);
+    if (spawnChannel.hasSubscribers) spawnChannel.publish({ thread: this, spawnedBy: spawner });
   }
 
-  /** A name for messages and debugging; `GreenThread-<n>` unless changed. Writable. */
+  /** A number for the thread, unique in the process (1 for the first thread created). */
+  get id(): number {
+    return this.serial;
+  }
+
+  /**
+   * A name for messages and debugging. Writable; by default the name of its
+   * function (`spawn(function fetchPage() {...})` is `fetchPage`), or
+   * `GreenThread-<id>` for an anonymous function.
+   */
   get name(): string {
-    return this.givenName ?? `GreenThread-${this.serial}`;
+    return this.givenName ?? (this.label !== '' ? this.label : `GreenThread-${this.serial}`);
   }
 
   set name(value: string) {
@@ -121,6 +163,10 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
     if (failed) {
       this.failed = true;
       this.error = error;
+    }
+    removeLive(this);
+    if (exitChannel.hasSubscribers) {
+      exitChannel.publish({ thread: this, successful: !this.failed, error: this.failed ? this.error : undefined });
     }
     const exit = this.exit;
     this.exit = undefined;
@@ -214,6 +260,9 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
    * the error is raised at its next blocking call instead.
    */
   kill(error: unknown = new GreenThreadExit()): void {
+    if (killChannel.hasSubscribers && this.state !== TaskState.Done) {
+      killChannel.publish({ thread: this, error, killedBy: getCurrent() });
+    }
     interrupt(this, error, this);
   }
 
@@ -303,11 +352,20 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
   override toString(): string {
     return `GreenThread(${this.name})`;
   }
+
+  /**
+   * What `util.inspect()` (and `console.log`) show: the thread's id, name,
+   * state and, as they apply, what it is blocked in and since when, who
+   * spawned it, its pool, its value or error.
+   */
+  [inspect.custom](depth: number, options: import('node:util').InspectOptionsStylized, inspectFn: typeof inspect): string {
+    return inspectThread(this, depth, options, inspectFn);
+  }
 }
 
-function create<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean): GreenThread<T> {
+function create<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean, pool?: GreenPool): GreenThread<T> {
   checkFunction('fn', fn);
-  const thread = new GreenThread<T>(fn, args, detached);
+  const thread = new GreenThread<T>(fn, args, detached, pool);
   // The thread starts in the async context (AsyncLocalStorage) of its spawner.
   armResume(thread);
   return thread;
@@ -340,8 +398,8 @@ export function spawnN<A extends unknown[]>(fn: (...args: A) => unknown, ...args
 }
 
 /** @internal spawn()/spawnN() with the handle, for pools. */
-export function spawnThread<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean): GreenThread<T> {
-  const thread = create(fn, args, detached);
+export function spawnThread<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean, pool?: GreenPool): GreenThread<T> {
+  const thread = create(fn, args, detached, pool);
   enqueue(thread);
   return thread;
 }

@@ -23,6 +23,7 @@ import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
 import { AWAIT_HINT, inPromiseContinuation } from './await-hint.js';
 import { addCallerStack } from './caller-stack.js';
+import { noteBlock, noteResumed, stackProbe } from './block-site.js';
 import { contextNeedsArming } from './context-arming.js';
 import { reportError } from './error-handler.js';
 import { checkFunction, codedError, describeValue } from './errors.js';
@@ -99,6 +100,13 @@ export abstract class Task {
   /** @internal */ undoArg: unknown = undefined;
   /** @internal What the thread is blocked in (e.g. "sleep()"), for messages and debugging. */
   blockedOn: string | undefined = undefined;
+  /**
+   * @internal Date.now() when it blocked (block-site.ts). NaN until then:
+   * a number that is not a small integer from the start, so that V8 never
+   * has to change the field's representation (and migrate every thread
+   * object) at the first block.
+   */
+  blockedSince = NaN;
   /**
    * @internal Resolves the promise whose reaction switches the thread back
    * in; armed where the thread blocked (or was spawned), so that the
@@ -343,7 +351,7 @@ function suspendOn<T>(task: Task, what: string, waker: WakerImpl<any>, register:
     task.state = TaskState.Blocked;
     task.undo = cancel;
   }
-  task.blockedOn = what;
+  noteBlock(task, what);
   if (contextNeedsArming()) armResume(task);
   return suspendTask(task) as T;
 }
@@ -361,7 +369,7 @@ export function park(task: Task, what: string, undo: (arg: any) => void, arg: un
   task.state = TaskState.Blocked;
   task.undoWith = undo;
   task.undoArg = arg;
-  task.blockedOn = what;
+  noteBlock(task, what);
   if (contextNeedsArming()) armResume(task);
   return suspendTask(task);
 }
@@ -393,7 +401,7 @@ export function wakeParked(task: Task, value: unknown, throwing: boolean): void 
  */
 export function yieldTurn(task: Task, what: string): void {
   checkCanBlock(task, what);
-  task.blockedOn = what;
+  noteBlock(task, what);
   if (contextNeedsArming()) armResume(task);
   ready(task, undefined, false);
   suspendTask(task);
@@ -423,7 +431,10 @@ function checkCanBlock(task: Task, what: string): void {
 /** Suspends the task's fiber until switchIn(), then returns or throws what it was resumed with. */
 function suspendTask(task: Task): unknown {
   Fiber.yield();
+  // Run info may switch in only to read the stack here (block-site.ts).
+  while (stackProbe.target === task) stackProbe.answer();
   // Switched back in by the hub (switchIn), which set state and resume fields.
+  noteResumed(task);
   task.waker = undefined;
   task.undo = undefined;
   task.undoWith = undefined;

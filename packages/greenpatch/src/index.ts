@@ -43,3 +43,13 @@ export { SyncResponse, type Body } from './green/internal/response.js';
 export { moduleFormat } from './module-format.js';
 export { DatagramServer, type DatagramHandler, type DatagramListener, type DatagramServerOptions } from './green/dgram.js';
 export { ThreadPool, type TaskSpec, type ThreadPoolOptions } from './thread-pool.js';
+export { formatRunInfo, runInfo, type RunInfoOptions, type Spawner, type ThreadInfo, type ThreadState } from './run-info.js';
+export { dumpRunInfoOn } from './dump-signal.js';
+export {
+  threadChannels,
+  type ThreadBlockMessage,
+  type ThreadExitMessage,
+  type ThreadKillMessage,
+  type ThreadResumeMessage,
+  type ThreadSpawnMessage,
+} from './thread-channels.js';

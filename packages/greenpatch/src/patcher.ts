@@ -27,6 +27,7 @@ import { isAbsolute, join, sep } from 'node:path';
 
 import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
 import { registerLoadWrapper } from './load-wrappers.js';
+import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { codedError, describeValue } from './errors.js';
 import { table, type PatchDefinition } from './patches/index.js';
 
@@ -452,6 +453,10 @@ export function patch(options: PatchOptions): string[] {
 /**
  * Applies every patch in the table, except those set to `false` in `options`
  * (`patchAll({ dns: false })`). Idempotent. Returns the names newly applied.
+ * Also installs the run-info dump on the signal `GREENPATCH_DUMP_ON` names,
+ * if set (see `dumpRunInfoOn`).
+ *
+ * @throws `ERR_GREENPATCH_INVALID_DUMP_SIGNAL` when `GREENPATCH_DUMP_ON` is not such a signal.
  */
 export function patchAll(options: PatchOptions = {}): string[] {
   if (options === null || typeof options !== 'object') {
@@ -460,6 +465,7 @@ export function patchAll(options: PatchOptions = {}): string[] {
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;
+  dumpOnSignalFromEnv();
   return patch(wanted);
 }
 

@@ -146,7 +146,7 @@ export class GreenPool {
   private launch<T>(fn: (...args: any[]) => T, args: unknown[], detached: boolean, what: string): GreenThread<T> {
     checkFunction('fn', fn);
     this.acquireSlot(what);
-    const thread = spawnThread(fn, args, detached);
+    const thread = spawnThread(fn, args, detached, this);
     thread.rawlink(this.onExit);
     return thread;
   }

@@ -15,6 +15,7 @@ import Fiber = require('@greenpatch/fibers');
 
 import { asStockEntryStack, entryStart } from './entry-stack.js';
 import { switchIn } from './hub.js';
+import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
@@ -127,6 +128,7 @@ let started = false;
 export function start(): void {
   if (started) return;
   started = true;
+  dumpOnSignalFromEnv();
   patch(parsePatchList(process.env.GREENPATCH_PATCH));
   M.runMain = runMain;
 }

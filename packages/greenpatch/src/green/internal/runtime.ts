@@ -90,7 +90,8 @@ export function blockUntilEvent<E extends EventEmitter, T>(
  */
 export function runGreen(listener: Function, thisArg: unknown, args: unknown[], serverEvent?: string | symbol): void {
   const call = new ListenerCall(listener, thisArg, args, serverEvent);
-  const thread = new GreenThread<void>(callListener, [call], true);
+  // Named after the listener, not after callListener.
+  const thread = new GreenThread<void>(callListener, [call], true, undefined, listener);
   // Switched in right here, so the listener starts in the emitter's async
   // context, as EventEmitter calls it.
   switchIn(thread);
