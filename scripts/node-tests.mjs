@@ -9,7 +9,8 @@
 // Options:
 //   --modules net,http,...  which modules' tests (default: the nine below)
 //   --match <regex>         only test files whose name matches
-//   --files a.js,b.js       exactly these files of test/parallel
+//   --suite <dir>           parallel (default) or sequential (then use --jobs 1)
+//   --files a.js,b.js       exactly these files of the suite
 //   --from <results.json>   only the tests that failed hooked-only there
 //   --modes stock,hooked,hooked-all   (default: these three; hooked-import too)
 //   --jobs <n>              tests run at once (default 2)
@@ -39,7 +40,7 @@ const DEFAULT_MODULES = ['net', 'http', 'https', 'tls', 'dns', 'child-process', 
 const ALL_PATCHES = 'net,dns,http,https,child_process,fs,zlib,crypto,dgram,Atomics';
 
 function parseArgs(argv) {
-  const o = { modules: DEFAULT_MODULES, jobs: 2, timeout: 60, modes: ['stock', 'hooked', 'hooked-all'] };
+  const o = { suite: 'parallel', modules: DEFAULT_MODULES, jobs: 2, timeout: 60, modes: ['stock', 'hooked', 'hooked-all'] };
   const rest = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -48,6 +49,7 @@ function parseArgs(argv) {
       return argv[++i];
     };
     if (a === '--modules') o.modules = value().split(',');
+    else if (a === '--suite') o.suite = value();
     else if (a === '--match') o.match = new RegExp(value());
     else if (a === '--files') o.files = value().split(',');
     else if (a === '--from') o.from = value();
@@ -68,9 +70,9 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const parallel = join(opts.testDir, 'parallel');
+const parallel = join(opts.testDir, opts.suite);
 if (!existsSync(join(opts.testDir, 'common', 'index.js')) || !existsSync(parallel)) {
-  throw new Error(`${opts.testDir} has no common/index.js and parallel/: give the test directory of a Node checkout`);
+  throw new Error(`${opts.testDir} has no common/index.js and ${opts.suite}/: give the test directory of a Node checkout`);
 }
 if (!existsSync(register)) throw new Error(`${register} is missing: build greenpatch first`);
 
