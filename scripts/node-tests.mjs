@@ -12,6 +12,7 @@
 //   --suite <dir>           parallel (default) or sequential (then use --jobs 1)
 //   --files a.js,b.js       exactly these files of the suite
 //   --from <results.json>   only the tests that failed hooked-only there
+//   --stock-from <results.json>  take stock outcomes from an earlier run
 //   --modes stock,hooked,hooked-all   (default: these three; hooked-import too)
 //   --jobs <n>              tests run at once (default 2)
 //   --timeout <s>           per run (default 60)
@@ -53,6 +54,7 @@ function parseArgs(argv) {
     else if (a === '--match') o.match = new RegExp(value());
     else if (a === '--files') o.files = value().split(',');
     else if (a === '--from') o.from = value();
+    else if (a === '--stock-from') o.stockFrom = value();
     else if (a === '--modes') {
       o.modes = value().split(',');
       for (const m of o.modes) if (m !== 'stock' && !HOOKED.includes(m)) throw new Error(`unknown mode ${m}`);
@@ -108,6 +110,19 @@ function commandFor(mode, file, flags) {
   return { args, env };
 }
 
+// Process groups of the runs under way, ended if this script is stopped.
+const running = new Set();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {}
+    }
+    process.exit(1);
+  });
+}
+
 // One run; slot keeps the tmpdir (test/.tmp.<id>) and common.PORT of
 // concurrent runs apart, as Node's runner does with TEST_THREAD_ID.
 function runOnce(mode, file, flags, slot) {
@@ -117,6 +132,7 @@ function runOnce(mode, file, flags, slot) {
   return new Promise((resolveRun) => {
     const started = Date.now();
     const child = spawn(process.execPath, args, { cwd: resolve(opts.testDir, '..'), env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    running.add(child.pid);
     let stderr = '';
     child.stderr.on('data', (d) => {
       if (stderr.length < 8000) stderr += d;
@@ -130,6 +146,7 @@ function runOnce(mode, file, flags, slot) {
     }, opts.timeout * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child.pid);
       // A test's own children may outlive it: end its process group.
       try {
         process.kill(-child.pid, 'SIGKILL');
@@ -158,6 +175,10 @@ function extraStderr(r) {
 }
 
 const tests = selectTests();
+const earlierStock = new Map();
+if (opts.stockFrom) {
+  for (const r of JSON.parse(readFileSync(opts.stockFrom, 'utf8')).results) if (r.stock) earlierStock.set(r.file, r.stock);
+}
 const results = [];
 let next = 0;
 let done = 0;
@@ -168,7 +189,8 @@ async function worker(slot) {
     const r = { file, flags };
     for (const mode of opts.modes) {
       if (mode !== 'stock' && r.stock && !r.stock.pass && !opts.every) continue;
-      r[mode] = await runOnce(mode, file, flags, slot);
+      if (mode === 'stock' && earlierStock.has(file)) r.stock = earlierStock.get(file);
+      else r[mode] = await runOnce(mode, file, flags, slot);
     }
     results.push(r);
     done++;
