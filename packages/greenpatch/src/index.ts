@@ -2,7 +2,15 @@
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
 export { block, blockingOnHubError, inGreenThread, type Register, type Waker } from './hub.js';
-export { reportError, setErrorHandler, type ErrorHandler, type ReportedThread } from './error-handler.js';
+export {
+  getUnwaitedErrorPolicy,
+  reportError,
+  setErrorHandler,
+  setUnwaitedErrorPolicy,
+  type ErrorHandler,
+  type ReportedThread,
+  type UnwaitedErrorPolicy,
+} from './error-handler.js';
 export {
   getCurrent,
   GreenThread,
