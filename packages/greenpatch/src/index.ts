@@ -50,4 +50,13 @@ export { connect, listen, serve, StopServe, type ServeOptions } from './convenie
 export { SyncResponse, type Body } from './green/internal/response.js';
 export { moduleFormat } from './module-format.js';
 export { DatagramServer, type DatagramHandler, type DatagramListener, type DatagramServerOptions } from './green/dgram.js';
+export {
+  monitorRunning,
+  startMonitor,
+  stopMonitor,
+  type BlockedReport,
+  type MonitorOptions,
+  type MonitorReport,
+  type StuckReport,
+} from './monitor.js';
 export { ThreadPool, type TaskSpec, type ThreadPoolOptions } from './thread-pool.js';

@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 
 import { codedError, describeValue } from './errors.js';
+import { startMonitorFromEnv } from './monitor.js';
 import { table, type PatchDefinition } from './patches/index.js';
 
 export type { MemberPatch, PatchDefinition } from './patches/index.js';
@@ -310,6 +311,8 @@ export function patch(options: PatchOptions): string[] {
 /**
  * Applies every patch in the table, except those set to `false` in `options`
  * (`patchAll({ dns: false })`). Idempotent. Returns the names newly applied.
+ * Also starts the hub monitor when `GREENPATCH_MONITOR` asks for it (see
+ * `startMonitor`).
  */
 export function patchAll(options: PatchOptions = {}): string[] {
   if (options === null || typeof options !== 'object') {
@@ -318,7 +321,9 @@ export function patchAll(options: PatchOptions = {}): string[] {
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;
-  return patch(wanted);
+  const done = patch(wanted);
+  startMonitorFromEnv();
+  return done;
 }
 
 /** gevent's spelling of {@link patchAll}. */

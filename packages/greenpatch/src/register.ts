@@ -12,9 +12,11 @@
 import Module = require('node:module');
 
 import { switchIn } from './hub.js';
+import { getUnwaitedErrorPolicy } from './error-handler.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
+import { startMonitorFromEnv } from './monitor.js';
 import { parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
@@ -85,11 +87,14 @@ function runMain(this: unknown, main: string = process.argv[1]): void {
 
 let started = false;
 
-/** Patches as GREENPATCH_PATCH says and arranges for the entry to run in the main green thread. Idempotent. */
+/** Patches as GREENPATCH_PATCH says, starts the monitor GREENPATCH_MONITOR asks for and arranges for the entry to run in the main green thread. Idempotent. */
 export function start(): void {
   if (started) return;
   started = true;
   patch(parsePatchList(process.env.GREENPATCH_PATCH));
+  // A bad value of either is a start-up error, like one of GREENPATCH_PATCH.
+  getUnwaitedErrorPolicy();
+  startMonitorFromEnv();
   M.runMain = runMain;
 }
 
