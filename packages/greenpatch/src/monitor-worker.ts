@@ -17,8 +17,12 @@ import type { MonitorWorkerData, WorkerBlockedMessage } from './monitor.js';
 const data = workerData as MonitorWorkerData;
 const cells = new Int32Array(data.progress);
 const threshold = data.maxBlockingTime;
-/** How long to wait for the main thread to pause before saying it is outside JavaScript. */
-const PAUSE_WAIT_MS = Math.max(250, Math.min(threshold, 1000));
+/**
+ * How long to wait for the main thread to pause before saying it is outside
+ * JavaScript: generous, since on a loaded machine connecting and enabling
+ * the debugger alone can take a few hundred milliseconds.
+ */
+const PAUSE_WAIT_MS = Math.max(1000, Math.min(threshold, 5000));
 const MAX_FRAMES = 30;
 
 interface CallFrame {
