@@ -12,7 +12,7 @@ import { writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { parentPort, workerData } from 'node:worker_threads';
 
-import type { MonitorWorkerData, WorkerBlockedMessage } from './monitor.js';
+import type { MonitorWorkerData, WorkerBlockedMessage, WorkerMessage } from './monitor.js';
 
 const data = workerData as MonitorWorkerData;
 const cells = new Int32Array(data.progress);
@@ -228,3 +228,4 @@ function formatFrames(frames: CallFrame[], scripts: Map<string, string>): string
 }
 
 setInterval(poll, data.poll);
+parentPort?.postMessage({ ready: true } satisfies WorkerMessage);

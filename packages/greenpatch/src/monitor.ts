@@ -76,8 +76,12 @@ export interface MonitorWorkerData {
   internalDirs: string[];
 }
 
+/** @internal What the worker posts: `ready` once it watches, then one message per blocked stretch once it is over. */
+export type WorkerMessage = { ready: true } | WorkerBlockedMessage;
+
 /** @internal What the worker posts once a blocked stretch is over. */
 export interface WorkerBlockedMessage {
+  ready?: undefined;
   duration: number;
   thread: string | null;
   stack: string;
@@ -182,6 +186,11 @@ function deliver(onReport: MonitorOptions['onReport'], report: MonitorReport): v
  * restarts the monitor with the new options. The watcher does not keep the
  * process alive.
  *
+ * Returns a promise that resolves once the watcher (a worker thread, which
+ * takes a moment to start) is watching: a block before then is not seen.
+ * Nothing needs to wait for it; it never rejects. Until then the starting
+ * watcher keeps the process alive, a moment.
+ *
  * @throws `ERR_INVALID_ARG_VALUE` for a `maxBlockingTime` that is not a
  *   number of at least 1; `ERR_GREENPATCH_MONITOR_MAIN_THREAD` outside the
  *   main thread.
@@ -191,7 +200,7 @@ function deliver(onReport: MonitorOptions['onReport'], report: MonitorReport): v
  * startMonitor({ maxBlockingTime: 200, onReport: (r) => log.warn(r) });
  * ```
  */
-export function startMonitor(options: MonitorOptions = {}): void {
+export function startMonitor(options: MonitorOptions = {}): Promise<void> {
   if (options === null || typeof options !== 'object') {
     throw codedError('ERR_INVALID_ARG_TYPE', 'startMonitor(options): options must be an object', TypeError);
   }
@@ -232,7 +241,17 @@ export function startMonitor(options: MonitorOptions = {}): void {
     stdout: false,
     stderr: false,
   });
-  worker.on('message', (m: WorkerBlockedMessage) =>
+  let watching!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    watching = resolve;
+  });
+  worker.on('message', (m: WorkerMessage) => {
+    if (m.ready === true) {
+      // Referenced until then, so that awaiting this start cannot end the process.
+      worker.unref();
+      watching();
+      return;
+    }
     deliver(onReport, {
       kind: 'blocked',
       duration: m.duration,
@@ -240,13 +259,13 @@ export function startMonitor(options: MonitorOptions = {}): void {
       stack: m.stack,
       inNativeCode: m.inNativeCode,
       note: m.note,
-    }),
-  );
+    });
+  });
+  // A worker that ends (stopMonitor, or one that failed) watches no more.
+  worker.once('exit', () => watching());
   worker.on('error', (error) => {
     reportError(error, undefined);
   });
-  // After the listeners: adding a 'message' listener refs the worker's port again.
-  worker.unref();
   Object.defineProperty(globalThis, DESCRIBE, { value: describeCurrent, configurable: true, writable: true });
   const timer = setInterval(beat, heartbeat);
   timer.unref();
@@ -264,6 +283,7 @@ export function startMonitor(options: MonitorOptions = {}): void {
     deliver(onReport, { kind: 'stuck', threads });
   });
   running = { maxBlockingTime, worker, timer, stopDrainWatch };
+  return ready;
 }
 
 /** Stops the hub monitor; does nothing when it is not running. */
@@ -298,5 +318,5 @@ export function startMonitorFromEnv(): void {
       `GREENPATCH_MONITOR must be a threshold in milliseconds (e.g. 100), not ${describeValue(value)}`,
     );
   }
-  startMonitor({ maxBlockingTime: ms });
+  void startMonitor({ maxBlockingTime: ms });
 }
