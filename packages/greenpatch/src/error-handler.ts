@@ -151,7 +151,8 @@ export function reportUnwaitedError(error: unknown, thread: ReportedThread): voi
  * comes from rather than a line of greenpatch's code.
  */
 function raiseUncaught(error: unknown, name: unknown): void {
-  const who = JSON.stringify(String(name)).replace(/\*\//g, '');
+  // Inside a line comment: nothing in the name may end the line.
+  const who = JSON.stringify(String(name)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   const thrower = new Script(
     `(function (error) {\nthrow error; // green thread ${who} ended with this error and nobody waits for it (unwaited-error policy: fatal)\n})`,
     { filename: 'greenpatch:unwaited-error' },

@@ -321,9 +321,9 @@ export function patchAll(options: PatchOptions = {}): string[] {
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;
-  const done = patch(wanted);
+  // First, so that a bad GREENPATCH_MONITOR throws before anything is patched.
   startMonitorFromEnv();
-  return done;
+  return patch(wanted);
 }
 
 /** gevent's spelling of {@link patchAll}. */

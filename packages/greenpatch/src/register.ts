@@ -91,10 +91,10 @@ let started = false;
 export function start(): void {
   if (started) return;
   started = true;
-  patch(parsePatchList(process.env.GREENPATCH_PATCH));
   // A bad value of either is a start-up error, like one of GREENPATCH_PATCH.
   getUnwaitedErrorPolicy();
   startMonitorFromEnv();
+  patch(parsePatchList(process.env.GREENPATCH_PATCH));
   M.runMain = runMain;
 }
 
