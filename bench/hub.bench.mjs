@@ -2,6 +2,8 @@
 //   sleep(0) round trip              vs  await new Promise(setImmediate)
 //   spawn + wait, 100,000 threads    vs  100,000 async functions + Promise.all
 //   GreenPool(1000).imap, 100,000    vs  Promise.all over the same async work
+// then the same three with the hub monitor on (startMonitor, 2 s threshold), each
+// against its own figure with the monitor off,
 // and, when /usr/bin/python3 has gevent, the same three under gevent.
 // Each measurement is the best of a few runs within a time budget; the whole
 // bench stops by itself (gevent's part has a hard time limit).
@@ -10,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { spawn, sleep, GreenPool } = require('../packages/greenpatch');
+const { spawn, sleep, GreenPool, startMonitor, stopMonitor } = require('../packages/greenpatch');
 
 const N = 100_000;
 const BUDGET_MS = 3000; // per measurement
@@ -166,3 +168,24 @@ console.table(table);
 if (gevent.version !== undefined) console.log(`gevent ${gevent.version} under /usr/bin/python3, same n, same run`);
 else console.log(`gevent comparison skipped: ${gevent.skipped}`);
 console.log('Ratios below 1 mean greenpatch is faster.');
+
+// The hub monitor's cost: one counter bump per switch, a heartbeat timer,
+// and a watcher on a worker thread (which pauses the main thread only when
+// it reports, counted here).
+let reports = 0;
+// A threshold none of these runs reaches (their longest stretches take a few
+// hundred ms): the steady cost, without the pauses of a report.
+startMonitor({ maxBlockingTime: 2000, stderr: false, onReport: () => reports++ });
+const monitorRows = [];
+for (const { c, g } of rows) {
+  const on = await best(c.green, c.n);
+  monitorRows.push({
+    measurement: c.name,
+    'monitor off': fmt(g),
+    'monitor on': fmt(on),
+    'on / off': ratio(on, g),
+  });
+}
+stopMonitor();
+console.table(monitorRows);
+console.log(`The monitor reported ${reports} blocked stretch(es) during these runs.`);

@@ -1,7 +1,7 @@
 // Green threads: spawning, waiting, killing, linking, sleeping.
 import Fiber = require('@greenpatch/fibers');
 import { inspect } from 'node:util';
-import { reportError } from './error-handler.js';
+import { reportError, reportUnwaitedError, unwaitedErrorsAreFatal } from './error-handler.js';
 import { checkFunction, checkMs, codedError, GreenThreadExit, TimeoutError } from './errors.js';
 import {
   armResume,
@@ -35,7 +35,7 @@ interface Unreported {
 // happen, i.e. when the handle is garbage collected, or when the process
 // exits, without anyone having waited for or linked to the thread.
 const unreported = new Set<WeakRef<GreenThread<any>>>();
-const collected = new FinalizationRegistry<Unreported>((u) => reportError(u.error, u.thread));
+const collected = new FinalizationRegistry<Unreported>((u) => reportUnwaitedError(u.error, u.thread));
 let exitHooked = false;
 
 function reportAtExit(): void {
@@ -44,6 +44,11 @@ function reportAtExit(): void {
     if (thread !== undefined) thread.reportIfUnobserved();
   }
   unreported.clear();
+}
+
+/** Under the 'fatal' policy, when the event loop runs dry: nobody can wait any more. */
+function raiseWhenDrained(): void {
+  if (unreported.size > 0 && unwaitedErrorsAreFatal()) reportAtExit();
 }
 
 /** sleep(ms) and wait(promise) resume from their own timer or reaction: switch in right there. */
@@ -176,7 +181,7 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
     if (links !== undefined) for (const fn of links) this.callLink(fn);
     if (this.failed && !(this.error instanceof GreenThreadExit) && !this.observed) {
       if (this.detached) {
-        reportError(this.error, this);
+        reportUnwaitedError(this.error, this);
       } else {
         // Formatting the stack now drops V8's captured frames, whose
         // receivers include this thread: the held value must not keep the
@@ -193,6 +198,8 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
         if (!exitHooked) {
           exitHooked = true;
           process.once('exit', reportAtExit);
+          // Fatal errors are raised while the process can still handle them.
+          process.on('beforeExit', raiseWhenDrained);
         }
       }
     }
@@ -213,7 +220,7 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
   reportIfUnobserved(): void {
     if (this.unreportedRef === undefined) return;
     this.markObserved();
-    reportError(this.error, this);
+    reportUnwaitedError(this.error, this);
   }
 
   private callLink(fn: (thread: GreenThread<T>) => void): void {

@@ -515,6 +515,18 @@ export function enqueue(task: Task): void {
   runQueue.add(task);
 }
 
+/** @internal Told of every switch into and out of a green thread; set only while the hub monitor runs (monitor.ts). */
+export interface SwitchObserver {
+  switchedIn(task: Task): void;
+  switchedOut(task: Task): void;
+}
+let switchObserver: SwitchObserver | undefined;
+
+/** @internal Installs (or, with undefined, removes) the hub monitor's {@link SwitchObserver}. */
+export function observeSwitches(observer: SwitchObserver | undefined): void {
+  switchObserver = observer;
+}
+
 /** @internal Switches from the hub into `task` until it blocks again or finishes. */
 export function switchIn(task: Task): void {
   let fiber = task.fiber;
@@ -527,6 +539,8 @@ export function switchIn(task: Task): void {
   task.state = TaskState.Running;
   const saved = currentTask;
   currentTask = task;
+  const observer = switchObserver;
+  if (observer !== undefined) observer.switchedIn(task);
   let failure: unknown;
   let failed = false;
   let finished = false;
@@ -556,6 +570,7 @@ export function switchIn(task: Task): void {
     // in user code): treat it as parked until something resumes it.
     task.state = TaskState.Blocked;
   }
+  if (observer !== undefined) observer.switchedOut(task);
 }
 
 /**

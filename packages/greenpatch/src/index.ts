@@ -2,7 +2,15 @@
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
 export { block, blockingOnHubError, inGreenThread, type Register, type Waker } from './hub.js';
-export { reportError, setErrorHandler, type ErrorHandler, type ReportedThread } from './error-handler.js';
+export {
+  getUnwaitedErrorPolicy,
+  reportError,
+  setErrorHandler,
+  setUnwaitedErrorPolicy,
+  type ErrorHandler,
+  type ReportedThread,
+  type UnwaitedErrorPolicy,
+} from './error-handler.js';
 export {
   getCurrent,
   GreenThread,
@@ -42,6 +50,15 @@ export { connect, listen, serve, StopServe, type ServeOptions } from './convenie
 export { SyncResponse, type Body } from './green/internal/response.js';
 export { moduleFormat } from './module-format.js';
 export { DatagramServer, type DatagramHandler, type DatagramListener, type DatagramServerOptions } from './green/dgram.js';
+export {
+  monitorRunning,
+  startMonitor,
+  stopMonitor,
+  type BlockedReport,
+  type MonitorOptions,
+  type MonitorReport,
+  type StuckReport,
+} from './monitor.js';
 export { ThreadPool, type TaskSpec, type ThreadPoolOptions } from './thread-pool.js';
 export { formatRunInfo, runInfo, type RunInfoOptions, type Spawner, type ThreadInfo, type ThreadState } from './run-info.js';
 export { dumpRunInfoOn } from './dump-signal.js';

@@ -29,6 +29,7 @@ import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
 import { registerLoadWrapper } from './load-wrappers.js';
 import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { codedError, describeValue } from './errors.js';
+import { startMonitorFromEnv } from './monitor.js';
 import { table, type PatchDefinition } from './patches/index.js';
 
 interface Unhookable {
@@ -454,7 +455,8 @@ export function patch(options: PatchOptions): string[] {
  * Applies every patch in the table, except those set to `false` in `options`
  * (`patchAll({ dns: false })`). Idempotent. Returns the names newly applied.
  * Also installs the run-info dump on the signal `GREENPATCH_DUMP_ON` names,
- * if set (see `dumpRunInfoOn`).
+ * if set (see `dumpRunInfoOn`), and starts the hub monitor when
+ * `GREENPATCH_MONITOR` asks for it (see `startMonitor`).
  *
  * @throws `ERR_GREENPATCH_INVALID_DUMP_SIGNAL` when `GREENPATCH_DUMP_ON` is not such a signal.
  */
@@ -465,6 +467,8 @@ export function patchAll(options: PatchOptions = {}): string[] {
   for (const name of Object.keys(options)) definitionOf(name);
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;
+  // First, so that a bad GREENPATCH_MONITOR or GREENPATCH_DUMP_ON throws before anything is patched.
+  startMonitorFromEnv();
   dumpOnSignalFromEnv();
   return patch(wanted);
 }

@@ -16,10 +16,12 @@ import Fiber = require('@greenpatch/fibers');
 import { asStockEntryStack, entryStart } from './entry-stack.js';
 import { switchIn } from './hub.js';
 import { dumpOnSignalFromEnv } from './dump-signal.js';
+import { getUnwaitedErrorPolicy } from './error-handler.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
 import { withNodesLoad } from './load-wrappers.js';
+import { startMonitorFromEnv } from './monitor.js';
 import { applyArmedBuiltins, parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
@@ -124,10 +126,13 @@ function nodeLoadsEntryAsESM(): boolean {
 
 let started = false;
 
-/** Patches as GREENPATCH_PATCH says and arranges for the entry to run in the main green thread. Idempotent. */
+/** Patches as GREENPATCH_PATCH says, starts the monitor GREENPATCH_MONITOR asks for and arranges for the entry to run in the main green thread. Idempotent. */
 export function start(): void {
   if (started) return;
   started = true;
+  // A bad value of any is a start-up error, like one of GREENPATCH_PATCH.
+  getUnwaitedErrorPolicy();
+  startMonitorFromEnv();
   dumpOnSignalFromEnv();
   patch(parsePatchList(process.env.GREENPATCH_PATCH));
   M.runMain = runMain;
