@@ -19,7 +19,7 @@
 import Module = require('node:module');
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerLoadWrapper } from './load-wrappers.js';
+import { noteLoad, registerLoadWrapper } from './load-wrappers.js';
 
 let ownDirs: string[] | undefined;
 
@@ -53,7 +53,8 @@ export function watchBuiltinLoads(watched: ReadonlySet<string>, loaded: (id: str
 
   const M = Module as unknown as { _load(request: string, parent: unknown, isMain: boolean): unknown };
   const originalLoad = M._load;
-  const load = function (this: unknown, request: string, parent: { filename?: unknown } | null | undefined): unknown {
+  const load = function (this: unknown, request: string, parent: { filename?: unknown } | null | undefined, isMain?: unknown): unknown {
+    noteLoad(isMain, load);
     const exports = Reflect.apply(originalLoad, this, arguments);
     if (!ownModule(parent?.filename)) notify(request);
     return exports;

@@ -10,6 +10,7 @@
 import { types } from 'node:util';
 
 import { isInternalFrame } from './internal-frames.js';
+import { mainLoad } from './load-wrappers.js';
 
 /** The stand-in module of `--import greenpatch/register` carries this in its URL (register-hooks.mts). */
 const STAND_IN_MARK = 'greenpatch-main=1';
@@ -25,7 +26,16 @@ export interface EntryStart {
 /** @internal Captures the hub's frames here, where the entry's green thread is about to start. */
 export function entryStart(esm: boolean): EntryStart {
   const hub: { stack?: unknown } = {};
-  Error.captureStackTrace(hub, entryStart);
+  // greenpatch's own frames on the hub (its runMain, its Module._load
+  // wrappers) are filtered out later: take enough frames that Node's, below
+  // them, are still there. Restored at once; the program never sees it.
+  const limit = Error.stackTraceLimit;
+  if (typeof limit === 'number' && limit > 0) Error.stackTraceLimit = limit + 50;
+  try {
+    Error.captureStackTrace(hub, entryStart);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
   return { esm, hub };
 }
 
@@ -63,6 +73,13 @@ export function asStockEntryStack(error: unknown, start: EntryStart, format: (re
       reachedStart = true;
     }
   }
+  if (!reachedStart && !start.esm) {
+    const spliced = spliceMainLoad(frames, format);
+    if (spliced !== undefined) {
+      frames = spliced;
+      reachedStart = true;
+    }
+  }
   frames = frames.filter((line) => !isInternalFrame(line));
   if (reachedStart && frames.length < limit) {
     const hub = format(() => start.hub.stack);
@@ -80,4 +97,36 @@ export function asStockEntryStack(error: unknown, start: EntryStart, format: (re
   } catch {
     // a frozen error keeps its stack
   }
+}
+
+const nodesLoadFrame = /\b_load \(node:internal\/modules\/cjs\/loader/;
+
+/**
+ * The error's frames cut short by the limit just below the entry's own load
+ * (greenpatch's Module._load wrappers used up the room): the frames up to
+ * Node's `_load` of the main module, then Node's frames below its wrappers as
+ * captured when it was called (load-wrappers.ts), up to greenpatch's thread;
+ * undefined when the error's frames do not end there.
+ */
+function spliceMainLoad(frames: string[], format: (read: () => unknown) => unknown): string[] | undefined {
+  const captured = mainLoad.below;
+  if (captured === undefined) return undefined;
+  let k = -1;
+  for (let i = frames.length - 2; i >= 0; i--) {
+    if (nodesLoadFrame.test(frames[i]) && isInternalFrame(frames[i + 1])) {
+      k = i;
+      break;
+    }
+  }
+  if (k < 0) return undefined;
+  const stack = format(() => captured.stack);
+  if (typeof stack !== 'string') return undefined;
+  const below: string[] = [];
+  for (const line of stack.split('\n').slice(1)) {
+    if (isInternalFrame(line)) break;
+    below.push(line);
+  }
+  const rest = frames.slice(k + 1).filter((line) => !isInternalFrame(line));
+  if (rest.some((line, i) => line !== below[i])) return undefined;
+  return [...frames.slice(0, k + 1), ...below];
 }

@@ -33,3 +33,35 @@ export function withNodesLoad<T>(read: () => T): T {
     M._load = outer;
   }
 }
+
+/**
+ * @internal The frames below the entry module's own load, captured by the
+ * outermost wrapper when Node loads the main module (after `expectMainLoad()`).
+ * The wrappers' frames sit between the entry's frames and Node's entry point
+ * (`wrapModuleLoad`, `executeUserEntryPoint`...), and count against
+ * `Error.stackTraceLimit` in an error the entry throws, so Node's last frames
+ * may be cut off where stock Node has room for them: entry-stack.ts puts
+ * them back from here.
+ */
+export const mainLoad: { expected: boolean; below: { stack?: unknown } | undefined } = { expected: false, below: undefined };
+
+/** @internal The next load with `isMain` is the entry's: capture what is below it. */
+export function expectMainLoad(): void {
+  mainLoad.expected = true;
+  mainLoad.below = undefined;
+}
+
+/** @internal Called first by each wrapper, with itself: captures once, in the outermost. */
+export function noteLoad(isMain: unknown, wrapper: Function): void {
+  if (isMain !== true || !mainLoad.expected) return;
+  mainLoad.expected = false;
+  const below: { stack?: unknown } = {};
+  const limit = Error.stackTraceLimit;
+  if (typeof limit === 'number' && limit > 0) Error.stackTraceLimit = limit + 50;
+  try {
+    Error.captureStackTrace(below, wrapper);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  mainLoad.below = below;
+}

@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 
 import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
-import { registerLoadWrapper } from './load-wrappers.js';
+import { noteLoad, registerLoadWrapper } from './load-wrappers.js';
 import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { codedError, describeValue } from './errors.js';
 import { startMonitorFromEnv } from './monitor.js';
@@ -334,6 +334,7 @@ function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
   const marks = [...new Set([...names].map(packageOf))].map((name) => `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`);
   const original = Module._load;
   const load = function (this: unknown, request: string, parent: unknown, isMain: boolean): unknown {
+    noteLoad(isMain, load);
     // The file a load of a package is about to read: known for an absolute
     // request; resolved for one by name only until require-in-the-middle is
     // installed (by name, so that an alias such as `koa2` counts as its

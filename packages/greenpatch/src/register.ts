@@ -20,7 +20,7 @@ import { getUnwaitedErrorPolicy } from './error-handler.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
-import { withNodesLoad } from './load-wrappers.js';
+import { expectMainLoad, withNodesLoad } from './load-wrappers.js';
 import { startMonitorFromEnv } from './monitor.js';
 import { applyArmedBuiltins, parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
@@ -108,6 +108,7 @@ function runMain(this: unknown, main: string = process.argv[1]): void {
     // the entry is Node's; unless Node would take its ES module loader
     // there, which loads asynchronously: then its CommonJS loader directly.
     const load = nodeLoadsEntryAsESM() ? () => M._load(main, null, true) : () => Reflect.apply(originalRunMain, M, [main]);
+    expectMainLoad();
     runEntryInGreenThread(file, true, load);
   } else if (runEntryInGreenThread(file, false, () => Module.createRequire(file)(file))) {
     Reflect.apply(originalRunMain, this, [main]);
