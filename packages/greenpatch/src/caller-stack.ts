@@ -10,7 +10,7 @@
 // (Node 22+) the frames are formatted only when the stack is read.
 import { types } from 'node:util';
 
-import { isInternalFrame } from './internal-frames.js';
+import { captureWithRoom, isInternalFrame } from './internal-frames.js';
 
 /** Errors already given their caller's frames: never twice, even when thrown into several threads. */
 const extended = new WeakSet<object>();
@@ -37,12 +37,7 @@ export function addCallerStack(error: unknown, what: string | undefined, thread:
   const own = Object.getOwnPropertyDescriptor(error, 'stack');
   if (own === undefined || own.configurable !== true) return;
   const holder: { stack?: unknown } = {};
-  Error.stackTraceLimit = limit + INTERNAL_FRAMES;
-  try {
-    Error.captureStackTrace(holder, addCallerStack);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  captureWithRoom(holder, addCallerStack, INTERNAL_FRAMES);
   const name = (thread as { name?: unknown } | undefined)?.name;
   const header = `    at ${what ?? 'a blocking call'} (blocking call${typeof name === 'string' ? ` in green thread ${name}` : ''})`;
   const settle = (stack: unknown): void => {

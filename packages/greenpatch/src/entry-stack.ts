@@ -9,7 +9,7 @@
 // the result is what Node prints for the same program without the hook.
 import { types } from 'node:util';
 
-import { isInternalFrame } from './internal-frames.js';
+import { captureWithRoom, isInternalFrame } from './internal-frames.js';
 import { mainLoad } from './load-wrappers.js';
 
 /** The stand-in module of `--import greenpatch/register` carries this in its URL (register-hooks.mts). */
@@ -27,15 +27,8 @@ export interface EntryStart {
 export function entryStart(esm: boolean): EntryStart {
   const hub: { stack?: unknown } = {};
   // greenpatch's own frames on the hub (its runMain, its Module._load
-  // wrappers) are filtered out later: take enough frames that Node's, below
-  // them, are still there. Restored at once; the program never sees it.
-  const limit = Error.stackTraceLimit;
-  if (typeof limit === 'number' && limit > 0) Error.stackTraceLimit = limit + 50;
-  try {
-    Error.captureStackTrace(hub, entryStart);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  // wrappers) are filtered out later: Node's, below them, must still be there.
+  captureWithRoom(hub, entryStart);
   return { esm, hub };
 }
 

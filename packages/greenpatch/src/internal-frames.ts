@@ -24,3 +24,33 @@ export function isInternalFrame(text: string): boolean {
   for (const place of places) if (text.includes(place)) return true;
   return false;
 }
+
+/**
+ * @internal Runs `fn` with Error.stackTraceLimit raised by `room` frames, for
+ * stacks captured inside it that will have greenpatch's own frames filtered
+ * out (so that as many of the program's remain as its limit asks), then puts
+ * the limit back: the program never sees the change. A limit that is not a
+ * number, or cannot be set (a frozen Error), is left as it is.
+ */
+export function withStackRoom<R>(room: number, fn: () => R): R {
+  const limit = Error.stackTraceLimit;
+  let raised = false;
+  if (typeof limit === 'number' && limit > 0) {
+    try {
+      Error.stackTraceLimit = limit + room;
+      raised = true;
+    } catch {
+      // a frozen Error: capture with the limit as it is
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    if (raised) Error.stackTraceLimit = limit;
+  }
+}
+
+/** @internal Error.captureStackTrace(holder, above) inside {@link withStackRoom}. */
+export function captureWithRoom(holder: { stack?: unknown }, above: Function, room = 50): void {
+  withStackRoom(room, () => Error.captureStackTrace(holder, above));
+}

@@ -6,6 +6,8 @@
 // withNodesLoad() puts Node's own function back for the time of a read.
 import Module = require('node:module');
 
+import { captureWithRoom } from './internal-frames.js';
+
 type Loader = { _load: Function };
 
 /** Each wrapper installed by greenpatch → the `_load` it wraps. */
@@ -56,12 +58,6 @@ export function noteLoad(isMain: unknown, wrapper: Function): void {
   if (isMain !== true || !mainLoad.expected) return;
   mainLoad.expected = false;
   const below: { stack?: unknown } = {};
-  const limit = Error.stackTraceLimit;
-  if (typeof limit === 'number' && limit > 0) Error.stackTraceLimit = limit + 50;
-  try {
-    Error.captureStackTrace(below, wrapper);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  captureWithRoom(below, wrapper);
   mainLoad.below = below;
 }

@@ -1,11 +1,11 @@
 // Run info: what every live green thread is doing, as data (runInfo), as
 // text (formatRunInfo, gevent's format_run_info) and in util.inspect().
 import Fiber = require('@greenpatch/fibers');
-import { dirname, join, sep } from 'node:path';
 import type { InspectOptionsStylized, inspect as Inspect } from 'node:util';
 import { stackProbe } from './block-site.js';
 import type { GreenThread } from './greenthread.js';
 import { currentTaskOrUndefined, TaskState } from './hub.js';
+import { isInternalFrame, withStackRoom } from './internal-frames.js';
 import { liveThreads } from './live-threads.js';
 import type { GreenPool } from './pool.js';
 
@@ -88,19 +88,6 @@ const stateNames: Record<number, ThreadState> = {
   [TaskState.Ready]: 'ready',
 };
 
-// Frames in these directories are greenpatch's own: the compiled code of
-// this package and of the engine, and their sources (where frames are
-// source-mapped, e.g. under --enable-source-maps).
-const ownDirs = [dirname(__filename), dirname(require.resolve('@greenpatch/fibers'))].flatMap((dist) => [
-  dist + sep,
-  join(dist, '..', 'src') + sep,
-]);
-
-function isOwnFrame(line: string): boolean {
-  for (const dir of ownDirs) if (line.includes(dir)) return true;
-  return false;
-}
-
 /** The text of a stack captured on `holder`; undefined when a user's Error.prepareStackTrace failed or made no string. */
 function stackText(holder: { stack?: unknown }): string | undefined {
   try {
@@ -116,33 +103,15 @@ function userFrames(stack: string | undefined): string | undefined {
   if (stack === undefined) return undefined;
   const frames = stack.split('\n').filter((line) => line.startsWith('    at '));
   let first = 0;
-  while (first < frames.length && isOwnFrame(frames[first])) first++;
+  while (first < frames.length && isInternalFrame(frames[first])) first++;
   let end = frames.length;
-  while (end > first && isOwnFrame(frames[end - 1])) end--;
+  while (end > first && isInternalFrame(frames[end - 1])) end--;
   // All greenpatch's (a blocking call made by greenpatch itself): keep them all.
   return (first < end ? frames.slice(first, end) : frames).join('\n');
 }
 
 /** The most frames a captured stack keeps beyond the user's limit, for greenpatch's own on top. */
 const OWN_FRAMES_ALLOWANCE = 20;
-
-function withStackLimit<R>(fn: () => R): R {
-  const saved = Error.stackTraceLimit;
-  let raised = false;
-  try {
-    if (typeof saved === 'number') {
-      Error.stackTraceLimit = saved + OWN_FRAMES_ALLOWANCE;
-      raised = true;
-    }
-  } catch {
-    // a frozen Error: capture with the limit as it is
-  }
-  try {
-    return fn();
-  } finally {
-    if (raised) Error.stackTraceLimit = saved;
-  }
-}
 
 /** The stack of a thread suspended in a blocking call, read by switching into it (block-site.ts). */
 function suspendedStack(thread: GreenThread<any>): string | undefined {
@@ -240,7 +209,7 @@ export function runInfo(options: RunInfoOptions = {}): ThreadInfo[] {
     }
     return infos;
   };
-  return stacks ? withStackLimit(describeAll) : describeAll();
+  return stacks ? withStackRoom(OWN_FRAMES_ALLOWANCE, describeAll) : describeAll();
 }
 
 function checkOptions(options: RunInfoOptions): boolean {
