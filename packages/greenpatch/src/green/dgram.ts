@@ -7,8 +7,12 @@
 // names Node does not use there, so nothing else changes.
 import dgram = require('node:dgram');
 
-import { makeMessageEmit } from './internal/dgram-emit.js';
+import { greenEmit } from './internal/listeners.js';
 import { bindSync, connectSync, recvfrom, sendSync } from './internal/dgram-socket.js';
+
+// 'message' listeners run each in a green thread of its own, as net servers'
+// 'connection' listeners do; every other event is emitted as before.
+const messageEvent: ReadonlySet<string | symbol> = new Set(['message']);
 
 export * from 'node:dgram';
 export { DatagramServer, type DatagramHandler, type DatagramServerOptions, type DatagramListener } from './internal/datagram-server.js';
@@ -48,13 +52,13 @@ for (const [name, fn] of Object.entries(socketMethods)) {
  * patched: 'message' listeners each run in their own green thread.
  */
 export function makeSocketEmit(original: (...args: any[]) => boolean): (...args: any[]) => boolean {
-  return makeMessageEmit(() => original);
+  return greenEmit(messageEvent, () => original, false);
 }
 
 /** A `dgram.Socket` whose 'message' listeners each run in their own green thread. */
 export class Socket extends dgram.Socket {}
 Object.defineProperty(Socket.prototype, 'emit', {
-  value: makeMessageEmit(() => dgram.Socket.prototype.emit),
+  value: greenEmit(messageEvent, () => dgram.Socket.prototype.emit, false),
   writable: true,
   configurable: true,
   enumerable: false,

@@ -13,7 +13,7 @@ import { getCurrent, joinAll, killAll, spawn, type GreenThread } from '../../gre
 import { blockingOnHubError } from '../../hub.js';
 import { reportError } from '../../error-handler.js';
 import { DatagramQueue, receiveBufferSize } from './datagram-queue.js';
-import { markPlainMessageListener } from './dgram-emit.js';
+import { markPlain } from './listeners.js';
 import { sendSync } from './dgram-socket.js';
 import { block, codedError, mayBlock, runGreen } from './runtime.js';
 
@@ -135,7 +135,7 @@ export class DatagramServer extends EventEmitter {
     this.bindTo = bindTo;
     this.handler = handler;
     this.concurrency = concurrency;
-    markPlainMessageListener(this.onMessage);
+    markPlain(this.onMessage);
   }
 
   /** The bound address (`socket.address()`); throws `ERR_SOCKET_DGRAM_NOT_BOUND` before it is bound. */

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 
 import { DatagramQueue, receiveBufferSize, received, type ReceivedDatagram } from './datagram-queue.js';
-import { markPlainMessageListener } from './dgram-emit.js';
+import { markPlain } from './listeners.js';
 import { block, callerError, codedError, type Waker } from './runtime.js';
 
 const kReceiver = Symbol('greenpatch.dgramReceiver');
@@ -48,7 +48,7 @@ class Receiver {
       if (waiter !== undefined) waiter.k.resume(received(data, rinfo, waiter.max));
       else this.queue.push(data, rinfo);
     };
-    markPlainMessageListener(onMessage);
+    markPlain(onMessage);
     socket.on('message', onMessage);
     // A socket used through these methods reports its errors by throwing them
     // from recvfrom, so an 'error' between two calls must not crash the

@@ -8,7 +8,7 @@
 import { builtinLoaded } from '../../builtin-loads.js';
 import { runGreen } from './runtime.js';
 
-/** Listeners always called plainly: Node's own, and greenpatch's internal ones. */
+/** Listeners always called plainly: Node's own, and greenpatch's internal ones (the recvfrom queue, DatagramServer's dispatcher). */
 const plain = new WeakSet<Function>();
 
 /** Marks `listener` to be called plainly, never in a green thread of its own. */
@@ -55,9 +55,11 @@ export type Emit = (this: any, type: any, ...args: any[]) => boolean;
 
 /**
  * An `emit` that runs the listeners of `types` in green threads and hands
- * every other event to `fallback(emitter)` (the emit it replaces).
+ * every other event to `fallback(emitter)` (the emit it replaces). With
+ * `serves` false (UDP sockets' 'message'), a listener is not a server's: one
+ * that fails after it blocked is reported and closes nothing.
  */
-export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitter: any) => Emit): Emit {
+export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitter: any) => Emit, serves = true): Emit {
   // `arguments` rather than rest parameters: every other event of the
   // server goes through here too, and is passed on without a copy.
   return function emit(this: any, type: string | symbol): boolean {
@@ -67,12 +69,12 @@ export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitte
     // wrappers, which remove themselves when called.
     const listeners = this.rawListeners(type) as Function[];
     if (listeners.length === 0) return Reflect.apply(fallback(this), this, arguments);
-    captureNodeListeners(this);
+    if (serves) captureNodeListeners(this);
     const args = new Array<unknown>(arguments.length - 1);
     for (let i = 1; i < arguments.length; i++) args[i - 1] = arguments[i];
     for (const listener of listeners) {
       if (isPlain(listener)) Reflect.apply(listener, this, args);
-      else runGreen(listener, this, args, type);
+      else runGreen(listener, this, args, serves ? type : undefined);
     }
     return true;
   } as Emit;
