@@ -19,6 +19,11 @@ for (const name of ['@greenpatch/fibers', 'require-in-the-middle', 'import-in-th
   }
 }
 
+/** @internal The paths and file URLs (each ending in a separator) of greenpatch's own code. */
+export function internalPlaces(): readonly string[] {
+  return places;
+}
+
 /** @internal True when `text` (a formatted frame, or a file name or URL) is inside greenpatch. */
 export function isInternalFrame(text: string): boolean {
   for (const place of places) if (text.includes(place)) return true;

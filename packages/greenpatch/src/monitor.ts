@@ -9,12 +9,13 @@
 // the worker takes the stack through the inspector. Off, it costs nothing
 // but one check per switch.
 import { isMainThread, Worker } from 'node:worker_threads';
-import { dirname, join, sep } from 'node:path';
+import { join } from 'node:path';
 
 import { reportError } from './error-handler.js';
 import { codedError, describeValue } from './errors.js';
 import type { GreenThread } from './greenthread.js';
 import { currentTaskOrUndefined, observeSwitches, TaskState, type SwitchObserver, type Task } from './hub.js';
+import { internalPlaces } from './internal-frames.js';
 import { liveThreads, type LiveLinks } from './live-threads.js';
 import { atDrainedExit } from './main-thread-watch.js';
 
@@ -74,6 +75,7 @@ export interface MonitorWorkerData {
   stderr: boolean;
   describeExpression: string;
   heartbeatName: string;
+  /** greenpatch's own places (internal-frames.ts), whose frames a blocked stack drops at its outer end. */
   internalDirs: string[];
 }
 
@@ -213,7 +215,7 @@ export function startMonitor(options: MonitorOptions = {}): Promise<void> {
     stderr,
     describeExpression: `globalThis[Symbol.for(${JSON.stringify(DESCRIBE.description)})]?.() ?? null`,
     heartbeatName: HEARTBEAT_NAME,
-    internalDirs: [here + sep, join(dirname(require.resolve('@greenpatch/fibers')), sep)],
+    internalDirs: [...internalPlaces()],
   };
   // Plain Node in the worker: no preloads (greenpatch/register) from the command line.
   const worker = new Worker(join(here, 'monitor-worker.js'), {
