@@ -123,3 +123,29 @@ test('arguments Node refuses throw Node\'s error at once, with each option read 
   );
   t.deepEqual(out, { error: 'ERR_OUT_OF_RANGE', reads: { timeout: 1, encoding: 1, stdio: 1 } });
 });
+
+test('options set on Object.prototype are not read as spawn options, as with stock', async (t) => {
+  const { out } = await run(
+    t,
+    `
+    const cp = require('node:child_process');
+    ${cooperates}
+    const out = { cooperative: cooperates((args) => cp.execFileSync('sh', args, { encoding: 'utf8' })) };
+    Object.prototype.cwd = '/greenpatch/not/a/dir';
+    Object.prototype.uid = 1;
+    Object.prototype.stdio = 'ignore';
+    try {
+      out.pwd = cp.spawnSync('pwd', { encoding: 'utf8' }).stdout.trim();
+      out.uid = cp.execFileSync('id', ['-u'], { encoding: 'utf8' }).trim();
+    } finally {
+      delete Object.prototype.cwd;
+      delete Object.prototype.uid;
+      delete Object.prototype.stdio;
+    }
+    out.expected = { pwd: process.cwd(), uid: String(process.getuid()) };
+    console.log(JSON.stringify(out));`,
+  );
+  t.is(out.cooperative, 'seen');
+  t.is(out.pwd, out.expected.pwd);
+  t.is(out.uid, out.expected.uid);
+});

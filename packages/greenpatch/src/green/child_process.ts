@@ -172,8 +172,10 @@ function run(options: SyncOptions, stdio: Array<string | number>, blocking: () =
   const input = options.stdio[0]?.readable ? options.stdio[0].input : undefined;
 
   // The handle's options: the binding's own, with the stdio the asynchronous
-  // form takes and without what only the synchronous one reads.
-  const spawnOptions: Record<string, unknown> = { ...options, stdio };
+  // form takes and without what only the synchronous one reads. Without a
+  // prototype, as Node makes them, so that what a program sets on
+  // Object.prototype (`uid`, `cwd`) is not read as an option.
+  const spawnOptions: Record<string, unknown> = { __proto__: null, ...options, stdio };
   delete spawnOptions.serialization;
   const child = new ChildProcessClass();
   try {
