@@ -28,7 +28,7 @@ import os = require('node:os');
 import type { ChildProcess } from 'node:child_process';
 
 import { calledByNode, likeOriginal } from './internal/cooperative.js';
-import { block, mayBlock } from './internal/runtime.js';
+import { block, mayBlock, requireTask, type Task } from './internal/runtime.js';
 
 export * from 'node:child_process';
 
@@ -94,8 +94,11 @@ const spawnChild = (ChildProcessClass.prototype as unknown as { spawn: (options:
 
 /** Node's binding, once wrapped (undefined: not yet asked for; null: this Node gives none). */
 let binding: { spawn: BindingSpawn } | null | undefined;
-/** Set by a cooperative function just before it calls Node's own; taken by the next binding call. */
-let cooperativeCallPending = false;
+/**
+ * The green thread whose cooperative function has just called Node's own:
+ * the next binding call made in that thread is that call's.
+ */
+let pendingFor: Task | undefined;
 
 /**
  * Wraps the binding's `spawn`, at the first cooperative call (not when this
@@ -109,8 +112,12 @@ function bindingWrapped(): boolean {
     if (binding !== null) {
       const bindingSpawn = binding.spawn;
       binding.spawn = likeOriginal(function spawn(this: unknown, options: SyncOptions): SyncResult {
-        if (!cooperativeCallPending) return Reflect.apply(bindingSpawn, this, [options]);
-        cooperativeCallPending = false;
+        // Another caller's spawnSync (should a getter on the options have
+        // let other code run in between) is Node's own at work.
+        if (pendingFor === undefined || !mayBlock() || requireTask('child_process.spawnSync()') !== pendingFor) {
+          return Reflect.apply(bindingSpawn, this, [options]);
+        }
+        pendingFor = undefined;
         const stdio = asyncStdio(options.stdio);
         if (stdio === undefined) return Reflect.apply(bindingSpawn, this, [options]);
         return run(options, stdio, () => Reflect.apply(bindingSpawn, this, [options]));
@@ -307,11 +314,12 @@ function run(options: SyncOptions, stdio: Array<string | number>, blocking: () =
 function cooperative<F extends (...args: any[]) => any>(fn: F): F {
   return likeOriginal(function (this: unknown, ...args: unknown[]) {
     if (!mayBlock() || calledByNode() || !bindingWrapped()) return Reflect.apply(fn, this, args);
-    cooperativeCallPending = true;
+    const task = requireTask('child_process.spawnSync()');
+    pendingFor = task;
     try {
       return Reflect.apply(fn, this, args);
     } finally {
-      cooperativeCallPending = false;
+      if (pendingFor === task) pendingFor = undefined;
     }
   }, fn) as unknown as F;
 }
