@@ -5,7 +5,7 @@
 import test from 'ava';
 import childProcess from 'node:child_process';
 import { createRequire } from 'node:module';
-import { getOriginal, isPatched, patch, spawn, unpatch } from 'greenpatch';
+import { Event, getOriginal, isPatched, patch, spawn, unpatch } from 'greenpatch';
 
 const require = createRequire(import.meta.url);
 const stock = {
@@ -229,4 +229,25 @@ test('import from greenpatch/green/child_process gives the same functions as the
   unpatch('child_process');
   t.is(childProcess.spawnSync, stock.spawnSync);
   patch({ child_process: true });
+});
+
+test('a spawnSync on the hub while a green thread is inside its own spawnSync (blocked in a getter of its options) blocks as stock', async (t) => {
+  const hubDone = new Event();
+  let hubStatus;
+  const options = {
+    encoding: 'utf8',
+    get env() {
+      // Node reads the options before it spawns: the thread waits here, and
+      // meanwhile the hub makes its own spawnSync call.
+      setImmediate(() => {
+        hubStatus = childProcess.spawnSync('sh', ['-c', 'exit 3']).status;
+        hubDone.set();
+      });
+      hubDone.wait();
+      return { ...process.env, GP_FROM_GETTER: 'yes' };
+    },
+  };
+  const out = await green(() => childProcess.spawnSync('sh', ['-c', 'echo "$GP_FROM_GETTER"'], options).stdout);
+  t.is(hubStatus, 3);
+  t.is(out, 'yes\n');
 });
