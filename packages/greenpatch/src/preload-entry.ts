@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { compileFunction } from 'node:vm';
 
 import { entryRunFromPreload } from './entry-stack.js';
-import { registerLoadWrapper } from './load-wrappers.js';
+import { expectMainLoad, registerLoadWrapper } from './load-wrappers.js';
 import { moduleFormat } from './module-format.js';
 import { runEntryInGreenThread } from './register.js';
 
@@ -40,8 +40,8 @@ interface InternalModule {
 }
 const M = Module as unknown as InternalModule;
 
-/** How the entry is run from the preload. */
-export type EntryPlan = { file: string; format: 'commonjs' | 'module' };
+/** How the entry is run from the preload; `missing`: there is none to run, Node reports it as it does. */
+export type EntryPlan = { file: string; format: 'commonjs' | 'module' } | { file: undefined; format: 'missing' };
 
 /** The command-line values of a Node option given as `--name value` or `--name=value`, in order. */
 function optionValues(args: readonly string[], name: string): string[] {
@@ -120,8 +120,7 @@ export function entryToRun(self: string): EntryPlan | undefined {
   try {
     file = M._resolveFilename(main, null, true);
   } catch {
-    // Not found: Node reports it as it does.
-    return undefined;
+    return { file: undefined, format: 'missing' };
   }
   if (moduleFormat(file) === 'commonjs' && (file.endsWith('.cjs') || compilesAsCommonJS(file))) return { file, format: 'commonjs' };
   // An ES module, or a file Node will detect as one: require(esm) loads it.
@@ -131,6 +130,7 @@ export function entryToRun(self: string): EntryPlan | undefined {
 
 /** Runs the entry as `plan` says (see the top of this file). */
 export function runEntry(plan: EntryPlan): void {
+  if (plan.format === 'missing') return;
   if (plan.format === 'commonjs') {
     runWhenNodeLoadsIt(plan.file);
     return;
@@ -149,7 +149,10 @@ function runWhenNodeLoadsIt(file: string): void {
     if (done || isMain !== true || request !== file) return Reflect.apply(original, this, arguments);
     done = true;
     if (M._load === load) M._load = original;
-    runEntryInGreenThread(file, true);
+    // As under --require: what it throws is reported from the green thread,
+    // where Node's report still has the line that threw.
+    expectMainLoad();
+    runEntryInGreenThread(file, true, () => M._load(file, null, true));
     // The entry's exports so far, as a require of a module still loading gets.
     return M._cache[file]?.exports;
   };
