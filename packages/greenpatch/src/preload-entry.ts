@@ -29,7 +29,8 @@ import { fileURLToPath } from 'node:url';
 import { compileFunction } from 'node:vm';
 
 import { entryRunFromPreload } from './entry-stack.js';
-import { expectMainLoad, registerLoadWrapper } from './load-wrappers.js';
+import { runCommonJSEntry } from './commonjs-entry.js';
+import { registerLoadWrapper } from './load-wrappers.js';
 import { moduleFormat } from './module-format.js';
 import { runEntryInGreenThread } from './register.js';
 
@@ -149,10 +150,7 @@ function runWhenNodeLoadsIt(file: string): void {
     if (done || isMain !== true || request !== file) return Reflect.apply(original, this, arguments);
     done = true;
     if (M._load === load) M._load = original;
-    // As under --require: what it throws is reported from the green thread,
-    // where Node's report still has the line that threw.
-    expectMainLoad();
-    runEntryInGreenThread(file, true, () => M._load(file, null, true));
+    runCommonJSEntry(file);
     // The entry's exports so far, as a require of a module still loading gets.
     return M._cache[file]?.exports;
   };
