@@ -16,12 +16,11 @@
 //   an entry with top-level await, linked, and evaluates it as it would.
 //   What it throws before it first blocks fails this preload, and Node
 //   reports it as it reports the entry's own failure.
-// - A `.js` entry that does not compile as CommonJS (ES module syntax in a
-//   package without "type", which Node detects) is run as an ES module:
-//   require() detects it as Node's import does.
 //
-// Anything else (another `--import` after this one, `--loader`, eval, a
-// worker, Node without require(esm) for an ES entry) is left to the hooks.
+// Anything else is left to the hooks: another `--import` after this one,
+// `--loader`, eval, a worker, Node without require(esm) for an ES entry, and
+// a `.js` entry that does not compile as CommonJS (ES module syntax in a
+// package without "type", which Node's import detects, with a warning).
 import Module = require('node:module');
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -123,10 +122,13 @@ export function entryToRun(self: string): EntryPlan | undefined {
   } catch {
     return { file: undefined, format: 'missing' };
   }
-  if (moduleFormat(file) === 'commonjs' && (file.endsWith('.cjs') || compilesAsCommonJS(file))) return { file, format: 'commonjs' };
-  // An ES module, or a file Node will detect as one: require(esm) loads it.
-  const features = process.features as { require_module?: boolean };
-  return features.require_module === true ? { file, format: 'module' } : undefined;
+  if (moduleFormat(file) === 'module') {
+    const features = process.features as { require_module?: boolean };
+    return features.require_module === true ? { file, format: 'module' } : undefined;
+  }
+  // ES module syntax in a file of no declared type: what Node's import of
+  // it detects, and warns about, is left to it.
+  return file.endsWith('.cjs') || compilesAsCommonJS(file) ? { file, format: 'commonjs' } : undefined;
 }
 
 /** Runs the entry as `plan` says (see the top of this file). */
@@ -137,9 +139,8 @@ export function runEntry(plan: EntryPlan): void {
     return;
   }
   entryRunFromPreload();
-  // require(esm) (by Node's CommonJS loader, which also detects ES module
-  // syntax in a .js file); with top-level await the entry is left linked,
-  // for Node's import of it to evaluate as it would.
+  // require(esm); with top-level await the entry is left linked, for Node's
+  // import of it to evaluate as it would.
   runEntryInGreenThread(plan.file, false);
 }
 
