@@ -25,7 +25,6 @@ import Module = require('node:module');
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileFunction } from 'node:vm';
 
 import { entryRunFromPreload } from './entry-stack.js';
 import { runCommonJSEntry } from './commonjs-entry.js';
@@ -82,6 +81,14 @@ function namesSelf(specifier: string, self: string): boolean {
   return sameFile(file, self) || (dirname(file) === dirname(self) && sameFile(file, resolve(dirname(self), 'register.js')));
 }
 
+function inMainThread(): boolean {
+  // Workers load worker_threads as they start; the main thread only when the
+  // program does (it costs milliseconds to load).
+  const loaded = (process as { moduleLoadList?: readonly string[] }).moduleLoadList;
+  if (Array.isArray(loaded) && !loaded.includes('NativeModule worker_threads')) return true;
+  return (require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread;
+}
+
 /** Whether `file` compiles as a CommonJS module body. */
 function compilesAsCommonJS(file: string): boolean {
   let source: string;
@@ -92,7 +99,7 @@ function compilesAsCommonJS(file: string): boolean {
   }
   if (source.startsWith('#!')) source = `//${source}`;
   try {
-    compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
+    (require('node:vm') as typeof import('node:vm')).compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: file });
     return true;
   } catch {
     return false;
@@ -107,7 +114,7 @@ function compilesAsCommonJS(file: string): boolean {
 export function entryToRun(self: string): EntryPlan | undefined {
   const main = process.argv[1];
   if (typeof main !== 'string' || (process as { _eval?: unknown })._eval !== undefined) return undefined;
-  if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return undefined;
+  if (!inMainThread()) return undefined;
   const options = nodeOptions();
   for (const name of ['--loader', '--experimental-loader', '--experimental-default-type']) {
     if (optionValues(options, name).length > 0) return undefined;
