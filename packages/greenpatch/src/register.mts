@@ -6,7 +6,7 @@
 //   24, 26), through them: the entry is served as a stand-in module that runs
 //   it (register-hooks.mts). import-in-the-middle, for the npm entries of the
 //   patch table whose packages are imported as ES modules, is installed when
-//   the program first imports such a module (esm-package-hooks.mts).
+//   the program first imports such a module (esm-package-hooks.ts).
 // - Elsewhere (Node 20, 22 before 22.15), the entry is run from this preload
 //   when it is the last `--import` (preload-entry.ts); only otherwise are
 //   hooks registered, on Node's hooks thread (module.register).
@@ -32,7 +32,7 @@ function registerIITMThread(): void {
 
 if (typeof registerHooks === 'function') {
   if (packages.length > 0) {
-    const lazy = (await import('./esm-package-hooks.mjs')) as typeof import('./esm-package-hooks.mjs');
+    const lazy = require('./esm-package-hooks.js') as typeof import('./esm-package-hooks.js');
     // Its synchronous hooks need 22.22.3+ or 24.11.1+; before, its hooks thread, at once.
     if (lazy.syncHooksSupported()) lazy.installOnFirstESModule(packages, patcher.esmHooksEnabled);
     else registerIITMThread();

@@ -7,8 +7,8 @@
 // imported by a specifier on its include list. Its loader costs ~14 ms to
 // load, so it is installed at the first import of such a specifier that
 // resolves to an ES module, and handed that resolution.
-import * as module from 'node:module';
-import { fileURLToPath } from 'node:url';
+import Module = require('node:module');
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { moduleFormat } from './module-format.js';
 
@@ -24,12 +24,19 @@ interface IITMHook {
   loadSync: Function;
 }
 
-const require = module.createRequire(import.meta.url);
-
-/** Whether import-in-the-middle's synchronous hooks work on this Node (they need 22.22.3+, 24.11.1+, 26). */
+/**
+ * Whether import-in-the-middle's synchronous hooks work on this Node:
+ * `module.registerHooks` accepts the CommonJS `source: null` they return
+ * from 22.22.3, 24.11.1 and 25.1.0 (nodejs/node#59929), as its
+ * `supportsSyncHooks()` says (not loaded here: a require(esm) at start-up).
+ */
 export function syncHooksSupported(): boolean {
-  const { supportsSyncHooks } = require('import-in-the-middle/supports-sync-hooks.mjs') as { supportsSyncHooks(): boolean };
-  return supportsSyncHooks();
+  const [major, minor, patch] = process.versions.node.split('.').map((part) => parseInt(part, 10));
+  const first: Record<number, [number, number]> = { 22: [22, 3], 24: [11, 1], 25: [1, 0] };
+  if (major >= 26) return true;
+  const line = first[major];
+  if (line === undefined) return false;
+  return minor > line[0] || (minor === line[0] && patch >= line[1]);
 }
 
 /** Whether `resolved` is an ES module, as Node will load it. */
@@ -51,7 +58,7 @@ function isESModule(resolved: Resolved): boolean {
  * import-in-the-middle finish that resolution. Needs `syncHooksSupported()`.
  */
 export function installOnFirstESModule(include: string[], installed: () => void): void {
-  const registerHooks = (module as { registerHooks?: RegisterHooks }).registerHooks!;
+  const registerHooks = (Module as { registerHooks?: RegisterHooks }).registerHooks!;
   const wanted = new Set(include);
   let hook: IITMHook | undefined;
   registerHooks({
@@ -63,7 +70,7 @@ export function installOnFirstESModule(include: string[], installed: () => void)
       // What import-in-the-middle's register-hooks.mjs does, keeping the
       // hook, which runs ahead of this one from now on, to hand it this
       // resolution too. require(esm): Node has it wherever it has registerHooks.
-      const iitmURL = import.meta.resolve('import-in-the-middle/register-hooks.mjs');
+      const iitmURL = pathToFileURL(require.resolve('import-in-the-middle/register-hooks.mjs')).href;
       const { createHook } = require('import-in-the-middle/create-hook.mjs') as { createHook(meta: { url: string }): IITMHook };
       hook = createHook({ url: iitmURL });
       hook.applyOptions({ include });
