@@ -20,7 +20,9 @@
 // through require-in-the-middle for CommonJS and, where the ESM hooks are on
 // (`node --import greenpatch/register`), import-in-the-middle for ES modules.
 // require-in-the-middle is loaded only when a require first loads a file of
-// an armed package; import-in-the-middle only when the ESM hooks are on.
+// an armed package; import-in-the-middle only when the ESM hooks are on
+// (`--import greenpatch/register` turns them on when the program first
+// imports an ES module import-in-the-middle must wrap: esm-package-hooks.ts).
 import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';

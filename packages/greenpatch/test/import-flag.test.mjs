@@ -85,3 +85,17 @@ test('a missing entry: the same exit code and error as without the hook', async 
   // Where Node has in-thread hooks, greenpatch's are among the resolver's frames.
   if (typeof module.registerHooks !== 'function') t.is(hooked.stderr, stock.stderr);
 });
+
+// Node 20's module.register starts a hooks thread, costlier at start-up than
+// the whole hook should be: the last --import runs the entry without it.
+(typeof module.registerHooks === 'function' ? test.skip : test)(
+  'without module.registerHooks: no hooks thread when greenpatch/register is the last --import, one when another follows',
+  async (t) => {
+    const last = await run(['--import', './marker.mjs', '--import', 'greenpatch/register', 'hooks-thread.mjs']);
+    t.is(last.stderr, '');
+    t.is(last.stdout, 'marker preload ran\nhooks thread false, in main\n');
+    const notLast = await run(['--import', 'greenpatch/register', '--import', './marker.mjs', 'hooks-thread.mjs']);
+    t.is(notLast.stderr, '');
+    t.is(notLast.stdout, 'marker preload ran\nhooks thread true, in main\n');
+  },
+);
