@@ -1,15 +1,15 @@
-// `node --import greenpatch/register app` where Node has no in-thread module
-// hooks (`module.registerHooks`: Node 20, 22 before 22.15). Node's other way
-// to take over the entry, `module.register`, starts a hooks thread, which
-// costs more at start-up (~25 ms) than the whole hook may. Instead, when
-// greenpatch/register is the last `--import`, the entry is run from here, in
-// the main green thread, and Node's own import of it that follows finds it
-// loaded:
+// `node --import greenpatch/register app`: when greenpatch/register is the
+// last `--import`, the entry is run from here, in the main green thread, and
+// Node's own import of it that follows finds it loaded. No module hook is
+// needed for it: on Node 20 (and 22 before 22.15) the only kind,
+// `module.register`, starts a hooks thread that costs more at start-up
+// (~25 ms) than the whole hook may; where Node has `module.registerHooks`,
+// this also spares the stand-in module (register-hooks.mts).
 //
 // - A CommonJS entry: Node's ES module loader loads it with
 //   `Module._load(file, undefined, true)`; a wrapper of `Module._load` runs
-//   that load in the green thread. Node's frames below the entry, and how
-//   what it throws is reported, stay Node's own.
+//   that load in the green thread. Node's frames below the entry stay Node's
+//   own; what it throws is reported as under `--require` (commonjs-entry.ts).
 // - An ES module entry: required (require(esm)) in the green thread now, as
 //   register.ts runs it under `--require`. Node's import of it then finds
 //   its module already evaluated (or evaluating, when it blocked), or, for

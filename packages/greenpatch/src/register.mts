@@ -1,15 +1,16 @@
 // greenpatch/register as an ES module: `node --import greenpatch/register app.mjs`.
 // Applies the patches at start-up (register.ts) and runs the entry module,
-// CommonJS or ES, in the main green thread:
+// CommonJS or ES, in the main green thread: from this preload itself when
+// it is the last `--import` (preload-entry.ts); otherwise through module
+// hooks that serve the entry as a stand-in module running it
+// (register-hooks.mts): `module.registerHooks` where Node has it (22.15+,
+// 24, 26), else `module.register` (Node 20), whose hooks thread costs more
+// at start-up than the whole hook should.
 //
-// - Where Node has in-thread module hooks (`module.registerHooks`: 22.15+,
-//   24, 26), through them: the entry is served as a stand-in module that runs
-//   it (register-hooks.mts). import-in-the-middle, for the npm entries of the
-//   patch table whose packages are imported as ES modules, is installed when
-//   the program first imports such a module (esm-package-hooks.ts).
-// - Elsewhere (Node 20, 22 before 22.15), the entry is run from this preload
-//   when it is the last `--import` (preload-entry.ts); only otherwise are
-//   hooks registered, on Node's hooks thread (module.register).
+// import-in-the-middle, for the npm entries of the patch table whose
+// packages are imported as ES modules, is installed where Node has
+// registerHooks when the program first imports such a module
+// (esm-package-hooks.ts); on Node 20 only with the hooks thread.
 import * as module from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +31,11 @@ function registerIITMThread(): void {
   patcher.esmHooksEnabled();
 }
 
+// The entry is run from this preload when it is the last --import
+// (preload-entry.ts); else module hooks run it.
+const preload = require('./preload-entry.js') as typeof import('./preload-entry.js');
+const entry = preload.entryToRun(fileURLToPath(import.meta.url));
+
 if (typeof registerHooks === 'function') {
   if (packages.length > 0) {
     const lazy = require('./esm-package-hooks.js') as typeof import('./esm-package-hooks.js');
@@ -37,18 +43,18 @@ if (typeof registerHooks === 'function') {
     if (lazy.syncHooksSupported()) lazy.installOnFirstESModule(packages, patcher.esmHooksEnabled);
     else registerIITMThread();
   }
-  hooks.initialize({ runtime: runtimeURL });
-  registerHooks(hooks.syncHooks);
-} else {
-  const preload = require('./preload-entry.js') as typeof import('./preload-entry.js');
-  const entry = preload.entryToRun(fileURLToPath(import.meta.url));
   if (entry !== undefined) {
-    // What the entry throws before it first blocks fails this module, and Node reports it as the entry's.
     preload.runEntry(entry);
   } else {
-    if (packages.length > 0) registerIITMThread();
-    module.register('./register-hooks.mjs', import.meta.url, { data: { runtime: runtimeURL } });
-    // ES modules' imports of builtins cannot be seen (register.ts).
-    runtime.importsUnseen();
+    hooks.initialize({ runtime: runtimeURL });
+    registerHooks(hooks.syncHooks);
   }
+} else if (entry !== undefined) {
+  // What the entry throws before it first blocks fails this module, and Node reports it as the entry's.
+  preload.runEntry(entry);
+} else {
+  if (packages.length > 0) registerIITMThread();
+  module.register('./register-hooks.mjs', import.meta.url, { data: { runtime: runtimeURL } });
+  // ES modules' imports of builtins cannot be seen (register.ts).
+  runtime.importsUnseen();
 }

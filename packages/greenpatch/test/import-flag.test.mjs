@@ -1,10 +1,10 @@
 // `node --import greenpatch/register` with the other things a command line
 // or an environment may hold: more --import preloads (before or after, on
 // the command line or in NODE_OPTIONS), workers inheriting the flag, an ES
-// module of no declared type, a missing entry. Where Node has no in-thread
-// module hooks (Node 20) the preload runs the entry itself when it is the
-// last --import, and leaves the rest to hooks; on every major the entry runs
-// once, in the main green thread, after every preload.
+// module of no declared type, a missing entry. The preload runs the entry
+// itself when it is the last --import, and leaves the rest to module hooks;
+// either way the entry runs once, in the main green thread, after every
+// preload.
 import test from 'ava';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
