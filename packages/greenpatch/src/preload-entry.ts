@@ -18,9 +18,10 @@
 //   reports it as it reports the entry's own failure.
 //
 // Anything else is left to the hooks: another `--import` after this one,
-// `--loader`, eval, a worker, Node without require(esm) for an ES entry, and
-// a `.js` entry that does not compile as CommonJS (ES module syntax in a
-// package without "type", which Node's import detects, with a warning).
+// `--loader`, eval, a worker, an ES entry under `--inspect-brk` or where
+// Node has no require(esm), and a `.js` entry that does not compile as
+// CommonJS (ES module syntax in a package without "type", which Node's
+// import detects, with a warning).
 import Module = require('node:module');
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -130,6 +131,8 @@ export function entryToRun(self: string): EntryPlan | undefined {
     return { file: undefined, format: 'missing' };
   }
   if (moduleFormat(file) === 'module') {
+    // Node's import of the entry is where --inspect-brk pauses; required first, it would not.
+    if (options.some((flag) => /^--inspect-(brk|wait)(=|$)/.test(flag))) return undefined;
     const features = process.features as { require_module?: boolean };
     return features.require_module === true ? { file, format: 'module' } : undefined;
   }
