@@ -11,6 +11,7 @@ import { types } from 'node:util';
 
 import { captureWithRoom, isInternalFrame } from './internal-frames.js';
 import { mainLoad } from './load-wrappers.js';
+import { asEntryImportFrame } from './main-import-frame.js';
 
 /** The stand-in module of `--import greenpatch/register` carries this in its URL (register-hooks.mts). */
 const STAND_IN_MARK = 'greenpatch-main=1';
@@ -21,6 +22,14 @@ export interface EntryStart {
   esm: boolean;
   /** Holds the hub's stack (captured lazily formatted). */
   hub: { stack?: unknown };
+}
+
+/** Set when the entry is run from the `--import` preload (preload-entry.ts). */
+let fromPreload = false;
+
+/** @internal The entry is run from greenpatch/register's `--import` preload: the hub's frames are the preload import's. */
+export function entryRunFromPreload(): void {
+  fromPreload = true;
 }
 
 /** @internal Captures the hub's frames here, where the entry's green thread is about to start. */
@@ -79,7 +88,7 @@ export function asStockEntryStack(error: unknown, start: EntryStart, format: (re
     if (typeof hub === 'string') {
       for (const line of hub.split('\n').slice(1)) {
         if (frames.length >= limit) break;
-        if (!isInternalFrame(line) && !line.includes(STAND_IN_MARK)) frames.push(line);
+        if (!isInternalFrame(line) && !line.includes(STAND_IN_MARK)) frames.push(fromPreload ? asEntryImportFrame(line) : line);
       }
     }
   }

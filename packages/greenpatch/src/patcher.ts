@@ -20,7 +20,9 @@
 // through require-in-the-middle for CommonJS and, where the ESM hooks are on
 // (`node --import greenpatch/register`), import-in-the-middle for ES modules.
 // require-in-the-middle is loaded only when a require first loads a file of
-// an armed package; import-in-the-middle only when the ESM hooks are on.
+// an armed package; import-in-the-middle only when the ESM hooks are on
+// (`--import greenpatch/register` turns them on when the program first
+// imports an ES module import-in-the-middle must wrap: esm-package-hooks.ts).
 import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
@@ -292,10 +294,17 @@ let importHook: Unhookable | undefined;
 let packageLoadHook: Unhookable | undefined;
 let esmHooksOn = false;
 
-/** @internal Called by `greenpatch/register` once import-in-the-middle's loader is registered. */
+/**
+ * @internal Called by `greenpatch/register` once import-in-the-middle's
+ * loader is registered (at start-up, or when the program first imports an
+ * ES module it is needed for): adds import-in-the-middle's hook, leaving the
+ * CommonJS hooks as they are.
+ */
 export function esmHooksEnabled(): void {
+  if (esmHooksOn) return;
   esmHooksOn = true;
-  rearmPackageHooks();
+  const names = armedPackageNames();
+  if (names.length > 0 && importHook === undefined) installImportHook(names);
 }
 
 /** @internal The module names of the npm entries `patch()` would arm for `options` (for the ESM loader's include list). */
@@ -407,10 +416,18 @@ function rearmPackageHooks(): void {
   importHook?.unhook();
   packageLoadHook?.unhook();
   requireHook = importHook = packageLoadHook = undefined;
-  const names = [...new Set(table.filter((d) => applied.has(d.name) && isPackageEntry(d)).map(hookedName))];
+  const names = armedPackageNames();
   if (names.length === 0) return;
   packageLoadHook = hookPackageLoads(new Set(names));
-  if (!esmHooksOn) return;
+  if (esmHooksOn) installImportHook(names);
+}
+
+/** The hooked names of the armed npm entries. */
+function armedPackageNames(): string[] {
+  return [...new Set(table.filter((d) => applied.has(d.name) && isPackageEntry(d)).map(hookedName))];
+}
+
+function installImportHook(names: string[]): void {
   const iitm = require('import-in-the-middle') as typeof import('import-in-the-middle');
   importHook = new iitm.Hook(names, (exported: any, name: string, basedir: string | void) => {
     // A CommonJS package imported from ESM: its module.exports is the default export.

@@ -43,19 +43,28 @@ function resolveResult(resolved: Resolved, context: { parentURL?: string }): Res
 }
 
 function standIn(real: URL, format: string | null | undefined): Loaded {
-  const realURL = real.href;
-  const runnable = format === 'commonjs' || format === 'module';
-  const source = runnable
-    ? `import { runEntryInGreenThread } from ${JSON.stringify(state.runtime)};\n` +
+  const realURL = JSON.stringify(real.href);
+  let source: string;
+  if (format === 'commonjs') {
+    // Run as under --require: reported from the green thread (commonjs-entry.ts).
+    source =
+      `import { runCommonJSEntry } from ${JSON.stringify(new URL('./commonjs-entry.js', state.runtime).href)};\n` +
+      `import { fileURLToPath } from 'node:url';\n` +
+      `runCommonJSEntry(fileURLToPath(${realURL}));\n`;
+  } else if (format === 'module') {
+    source =
+      `import { runEntryInGreenThread } from ${JSON.stringify(state.runtime)};\n` +
       `import { fileURLToPath } from 'node:url';\n` +
       // What the entry throws before it first blocks fails this module's
       // evaluation, as it would fail the entry's: asynchronously, so that
       // Node reports it as it reports an entry's (from its promise).
       `let needsImport;\n` +
-      `try { needsImport = runEntryInGreenThread(fileURLToPath(${JSON.stringify(realURL)}), ${format === 'commonjs'}); }\n` +
+      `try { needsImport = runEntryInGreenThread(fileURLToPath(${realURL}), false); }\n` +
       `catch (error) { await Promise.reject(error); }\n` +
-      `if (needsImport) await import(${JSON.stringify(realURL)});\n`
-    : `await import(${JSON.stringify(realURL)});\n`;
+      `if (needsImport) await import(${realURL});\n`;
+  } else {
+    source = `await import(${realURL});\n`;
+  }
   return { format: 'module', source, shortCircuit: true };
 }
 

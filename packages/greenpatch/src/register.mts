@@ -1,35 +1,60 @@
 // greenpatch/register as an ES module: `node --import greenpatch/register app.mjs`.
-// Applies the patches at start-up (register.ts) and installs the hooks that run the entry
-// module, CommonJS or ES, in the main green thread.
+// Applies the patches at start-up (register.ts) and runs the entry module,
+// CommonJS or ES, in the main green thread: from this preload itself when
+// it is the last `--import` (preload-entry.ts); otherwise through module
+// hooks that serve the entry as a stand-in module running it
+// (register-hooks.mts): `module.registerHooks` where Node has it (22.15+,
+// 24, 26), else `module.register` (Node 20), whose hooks thread costs more
+// at start-up than the whole hook should.
+//
+// import-in-the-middle, for the npm entries of the patch table whose
+// packages are imported as ES modules, is installed where Node has
+// registerHooks when the program first imports such a module
+// (esm-package-hooks.ts); on Node 20 only with the hooks thread.
 import * as module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 import * as hooks from './register-hooks.mjs';
 
 const require = module.createRequire(import.meta.url);
-require('./register.js');
-
-// npm packages in the patch table that are loaded as ES modules (or imported
-// from one) are patched through import-in-the-middle, whose loader sees only
-// the packages named here: registered only when there are some.
+const runtime = require('./register.js') as typeof import('./register.js');
 const patcher = require('./patcher.js') as typeof import('./patcher.js');
+
+// The specifiers import-in-the-middle wraps: the npm entries armed.
 const packages = patcher.packageModuleNames(patcher.parsePatchList(process.env.GREENPATCH_PATCH));
-if (packages.length > 0) {
-  const iitmHooks = (await import('import-in-the-middle/register-hooks.mjs')) as {
-    supportsSyncHooks(): boolean;
-    register(options: { include: string[] }): void;
-  };
-  if (iitmHooks.supportsSyncHooks()) iitmHooks.register({ include: packages });
-  else module.register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: packages } });
+const runtimeURL = new URL('./register.js', import.meta.url).href;
+const registerHooks = (module as { registerHooks?: (hooks: object) => unknown }).registerHooks;
+
+/** import-in-the-middle's loader on Node's hooks thread. */
+function registerIITMThread(): void {
+  module.register('import-in-the-middle/hook.mjs', import.meta.url, { data: { include: packages } });
   patcher.esmHooksEnabled();
 }
 
-const runtime = new URL('./register.js', import.meta.url).href;
-const registerHooks = (module as { registerHooks?: (hooks: object) => unknown }).registerHooks;
+// The entry is run from this preload when it is the last --import
+// (preload-entry.ts); else module hooks run it.
+const preload = require('./preload-entry.js') as typeof import('./preload-entry.js');
+const entry = preload.entryToRun(fileURLToPath(import.meta.url));
+
 if (typeof registerHooks === 'function') {
-  hooks.initialize({ runtime });
-  registerHooks(hooks.syncHooks);
+  if (packages.length > 0) {
+    const lazy = require('./esm-package-hooks.js') as typeof import('./esm-package-hooks.js');
+    // Its synchronous hooks need 22.22.3+ or 24.11.1+; before, its hooks thread, at once.
+    if (lazy.syncHooksSupported()) lazy.installOnFirstESModule(packages, patcher.esmHooksEnabled);
+    else registerIITMThread();
+  }
+  if (entry !== undefined) {
+    preload.runEntry(entry);
+  } else {
+    hooks.initialize({ runtime: runtimeURL });
+    registerHooks(hooks.syncHooks);
+  }
+} else if (entry !== undefined) {
+  // What the entry throws before it first blocks fails this module, and Node reports it as the entry's.
+  preload.runEntry(entry);
 } else {
-  module.register('./register-hooks.mjs', import.meta.url, { data: { runtime } });
-  // Node 20: ES modules' imports of builtins cannot be seen (register.ts).
-  (require('./register.js') as typeof import('./register.js')).importsUnseen();
+  if (packages.length > 0) registerIITMThread();
+  module.register('./register-hooks.mjs', import.meta.url, { data: { runtime: runtimeURL } });
+  // ES modules' imports of builtins cannot be seen (register.ts).
+  runtime.importsUnseen();
 }

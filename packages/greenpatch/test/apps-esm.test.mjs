@@ -14,5 +14,7 @@ for (const flag of ['--require', '--import']) {
     t.true(out.wsSocket);
     t.true(out.deasync);
     t.true(out.express);
+    // Their ES wrappers import CommonJS files: import-in-the-middle is not needed, nor loaded.
+    t.false(out.iitm);
   });
 }
