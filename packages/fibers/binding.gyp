@@ -5,6 +5,7 @@
       "sources": [
         "src/native/addon.cc",
         "src/native/binding.cc",
+        "src/native/direct_switch.cc",
         "src/native/fiber.cc",
         "src/native/stack.cc",
         "src/native/handoff.cc",
