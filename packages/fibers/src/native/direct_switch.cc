@@ -63,25 +63,29 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
   return found;
 }
 
-// The object `inner` lies in, found through the isolate's first `span`
-// bytes: of the pointer fields whose value lies 8 to `window` bytes below
-// `inner`, the lowest (the object's start; the isolate's cached external
-// references point at `inner` itself or at other fields inside the object).
-void* FieldPointingBelow(void* isolate, size_t span, uintptr_t inner, uintptr_t window) {
-  // Page by page, up to the first one not mapped (the isolate may end
-  // before `span`).
-  std::vector<uintptr_t> words;
-  for (size_t off = 0; off < span; off += 4096) {
-    uintptr_t page[4096 / sizeof(uintptr_t)];
-    if (!SafeRead(static_cast<char*>(isolate) + off, page, sizeof(page))) break;
-    words.insert(words.end(), page, page + 4096 / sizeof(uintptr_t));
+// The isolate field that `code` (a small V8 function taking the isolate in
+// %rdi) reads first with a `mov`/`add disp32(%rdi), %r64`: its offset, or 0.
+uintptr_t FirstIsolateField(uintptr_t code_address) {
+  unsigned char code[48];
+  if (!SafeRead(reinterpret_cast<void*>(code_address), code, sizeof(code))) return 0;
+  for (size_t i = 0; i + 7 <= sizeof(code); i++) {
+    if ((code[i] & 0xf8) == 0x48 && (code[i + 1] == 0x8b || code[i + 1] == 0x03) && (code[i + 2] & 0xc7) == 0x87) {
+      int32_t disp;
+      memcpy(&disp, code + i + 3, 4);
+      return disp > 0 ? static_cast<uintptr_t>(disp) : 0;
+    }
+    if (code[i] == 0xc3) break;  // ret
   }
-  uintptr_t lowest = 0;
-  for (uintptr_t w : words) {
-    if (w == 0 || (w & 7) != 0 || w + 8 > inner || inner - w >= window) continue;
-    if (lowest == 0 || w < lowest) lowest = w;
-  }
-  return reinterpret_cast<void*>(lowest);
+  return 0;
+}
+
+// The object a field of the isolate points to, checked against `inner`, an
+// address V8 computes inside that object.
+void* ObjectFromField(void* isolate, uintptr_t offset, uintptr_t inner, uintptr_t window) {
+  void* object = nullptr;
+  if (offset == 0 || !SafeRead(static_cast<char*>(isolate) + offset, &object, sizeof(object))) return nullptr;
+  uintptr_t o = reinterpret_cast<uintptr_t>(object);
+  return o != 0 && o <= inner && inner - o < window ? object : nullptr;
 }
 
 }  // namespace
@@ -132,7 +136,7 @@ bool DirectSwitch::Init(v8::Isolate* api_isolate, std::string* error) {
   }
   auto get = [&](const char* n) { return fn[n]; };
   using AddressOf = uintptr_t (*)(void* isolate);
-  const uintptr_t kSpan = 0x20000;  // bytes of the isolate searched for its fields
+  const uintptr_t kSpan = 0x40000;  // no isolate field lies further in
 
   // isolate->thread_manager(): the first `mov disp32(%rdi), %r64` of
   // v8::Locker::IsLocked(isolate).
@@ -184,20 +188,16 @@ bool DirectSwitch::Init(v8::Isolate* api_isolate, std::string* error) {
       return false;
     }
   }
-  // Debug and the regexp stack: the isolate's pointer fields just below an
-  // address inside each.
+  // Debug and the regexp stack: the isolate fields that V8's external
+  // references to their members read, checked against those references.
   {
-    uintptr_t active = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference23debug_is_active_addressEPNS0_7IsolateE"))(isolate);
-    debug_ = FieldPointingBelow(isolate, kSpan, active, 0x100);
+    const char* active_ref = "_ZN2v88internal17ExternalReference23debug_is_active_addressEPNS0_7IsolateE";
+    const char* limit_ref = "_ZN2v88internal17ExternalReference37address_of_regexp_stack_limit_addressEPNS0_7IsolateE";
+    uintptr_t active = reinterpret_cast<AddressOf>(get(active_ref))(isolate);
+    debug_ = ObjectFromField(isolate, FirstIsolateField(get(active_ref)), active, 0x100);
     debug_active_ = reinterpret_cast<const bool*>(active);
-    uintptr_t limit = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference37address_of_regexp_stack_limit_addressEPNS0_7IsolateE"))(isolate);
-    regexp_stack_ = FieldPointingBelow(isolate, kSpan, limit, 0x1000);
-    uintptr_t debug_words[128] = {};
-    bool debug_holds_isolate = false;
-    if (debug_ != nullptr && SafeRead(debug_, debug_words, sizeof(debug_words))) {
-      for (uintptr_t w : debug_words) debug_holds_isolate |= w == reinterpret_cast<uintptr_t>(isolate);
-    }
-    if (!debug_holds_isolate) debug_ = nullptr;
+    uintptr_t limit = reinterpret_cast<AddressOf>(get(limit_ref))(isolate);
+    regexp_stack_ = ObjectFromField(isolate, FirstIsolateField(get(limit_ref)), limit, 0x1000);
     if (debug_ == nullptr || regexp_stack_ == nullptr) {
       *error = debug_ == nullptr ? "V8's Debug object could not be found" : "V8's RegExpStack object could not be found";
       return false;
