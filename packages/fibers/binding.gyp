@@ -6,6 +6,7 @@
         "src/native/addon.cc",
         "src/native/binding.cc",
         "src/native/debugger_relock.cc",
+        "src/native/direct_switch.cc",
         "src/native/fiber.cc",
         "src/native/stack.cc",
         "src/native/handoff.cc",

@@ -6,6 +6,8 @@
 #include <node.h>
 #include <v8.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "backends.h"
@@ -117,6 +119,11 @@ bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
   // Node's main thread never takes a Locker; worker threads already hold one.
   // Held for the thread's whole life.
   if (!v8::Locker::IsLocked(isolate)) new v8::Locker(isolate);
+  // The direct switch prototype, only when asked for.
+  const char* path = getenv("GREENPATCH_SWITCH");
+  if (path != nullptr && strcmp(path, "direct") == 0) {
+    engine->use_direct = engine->direct.Init(isolate, &engine->switch_note);
+  }
   return true;
 }
 
@@ -148,6 +155,10 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
   set("suspend", v8::Function::New(context, Suspend).ToLocalChecked());
   set("settings", v8::Function::New(context, Settings).ToLocalChecked());
   set("backend", String::NewFromUtf8Literal(isolate, "native"));
+  // Which switch path runs ("locker", or the "direct" prototype), and why
+  // not the direct one when it was asked for and refused.
+  set("switchPath", String::NewFromUtf8Literal(isolate, engine->use_direct ? "direct" : "locker"));
+  set("switchNote", String::NewFromUtf8(isolate, engine->switch_note.c_str()).ToLocalChecked());
   return true;
 }
 
