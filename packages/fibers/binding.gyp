@@ -13,6 +13,7 @@
         "src/native/misuse.cc",
         "src/native/settings.cc",
         "src/native/stack_switch.cc",
+        "src/native/switch_self_test.cc",
         "src/native/thread_backend.cc",
         "src/native/thread_binding.cc",
         "src/native/uncaught.cc",

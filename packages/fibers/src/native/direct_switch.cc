@@ -2,12 +2,14 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <vector>
@@ -45,18 +47,25 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
   const char* base = static_cast<const char*>(map);
   const Elf64_Ehdr* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
   const uintptr_t load = eh->e_type == ET_DYN ? reinterpret_cast<uintptr_t>(info.dli_fbase) : 0;
-  std::map<std::string, bool> wanted;
-  for (const char* n : names) wanted[n] = true;
+  // Sorted, and searched with strcmp: a std::string per symbol would make
+  // this scan of some 100,000 symbols cost milliseconds at every start.
+  std::vector<const char*> wanted(names);
+  std::sort(wanted.begin(), wanted.end(), [](const char* a, const char* b) { return strcmp(a, b) < 0; });
   const Elf64_Shdr* sh = reinterpret_cast<const Elf64_Shdr*>(base + eh->e_shoff);
-  for (int i = 0; i < eh->e_shnum; i++) {
-    if (sh[i].sh_type != SHT_SYMTAB && sh[i].sh_type != SHT_DYNSYM) continue;
+  // .symtab first (it has every symbol when present), then .dynsym; done
+  // once all are found.
+  for (int k = 0; k < 2 * eh->e_shnum && found.size() < wanted.size(); k++) {
+    const int i = k % eh->e_shnum;
+    if (sh[i].sh_type != (k < eh->e_shnum ? SHT_SYMTAB : SHT_DYNSYM)) continue;
     const Elf64_Shdr& strtab = sh[sh[i].sh_link];
     const Elf64_Sym* syms = reinterpret_cast<const Elf64_Sym*>(base + sh[i].sh_offset);
     const char* strs = base + strtab.sh_offset;
-    for (size_t s = 0; s < sh[i].sh_size / sizeof(Elf64_Sym); s++) {
+    for (size_t s = 0; s < sh[i].sh_size / sizeof(Elf64_Sym) && found.size() < wanted.size(); s++) {
       if (ELF64_ST_TYPE(syms[s].st_info) != STT_FUNC || syms[s].st_value == 0) continue;
       const char* name = strs + syms[s].st_name;
-      if (wanted.count(name) != 0 && found.count(name) == 0) found[name] = load + syms[s].st_value;
+      if (strncmp(name, "_ZN2v8", 6) != 0) continue;  // every wanted name starts so
+      auto it = std::lower_bound(wanted.begin(), wanted.end(), name, [](const char* a, const char* b) { return strcmp(a, b) < 0; });
+      if (it != wanted.end() && strcmp(*it, name) == 0 && found.count(*it) == 0) found[*it] = load + syms[s].st_value;
     }
   }
   munmap(map, size);
@@ -90,12 +99,18 @@ void* ObjectFromField(void* isolate, uintptr_t offset, uintptr_t inner, uintptr_
 
 }  // namespace
 
-bool DirectSwitch::Init(v8::Isolate* api_isolate, std::string* error) {
+bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
 #if !defined(__x86_64__)
-  *error = "the direct switch prototype finds the ThreadManager on x86-64 only";
+  // The ThreadManager and the Debug and RegExpStack objects are found by
+  // reading x86-64 machine code; nothing else has been read and checked.
+  *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
-  void* isolate = api_isolate;
+  return FindAll(isolate, error) && CheckArchiveSize(error) && CheckRoundTrip(isolate, error);
+#endif
+}
+
+bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   const std::vector<const char*> names = {
       "_ZN2v86Locker8IsLockedEPNS_7IsolateE",
       "_ZN2v88internal13ThreadManager18GetFreeThreadStateEv",
@@ -126,6 +141,10 @@ bool DirectSwitch::Init(v8::Isolate* api_isolate, std::string* error) {
       "_ZN2v88internal17ExternalReference32handle_scope_implementer_addressEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference37address_of_regexp_stack_limit_addressEPNS0_7IsolateE",
+      // For the check of the archive's size.
+      "_ZN2v88internal22HandleScopeImplementer21ArchiveSpacePerThreadEv",
+      "_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv",
+      "_ZN2v88internal12Bootstrapper21ArchiveSpacePerThreadEv",
   };
   std::map<std::string, uintptr_t> fn = FindFunctions(names);
   for (const char* n : names) {
@@ -263,9 +282,130 @@ bool DirectSwitch::Init(v8::Isolate* api_isolate, std::string* error) {
       *error = "V8's ThreadState lists do not behave as expected";
       return false;
     }
+    first_in_use_ = first_in_use;
+  }
+  allocate_space_ = get("_ZN2v88internal11ThreadState13AllocateSpaceEv");
+  space_fns_[0] = get("_ZN2v88internal22HandleScopeImplementer21ArchiveSpacePerThreadEv");
+  space_fns_[1] = get("_ZN2v88internal5Debug21ArchiveSpacePerThreadEv");
+  space_fns_[2] = get("_ZN2v88internal12Bootstrapper21ArchiveSpacePerThreadEv");
+  space_fns_[3] = get("_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv");
+  jslimit_ = reinterpret_cast<const uintptr_t*>(
+      reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE"))(isolate));
+  return true;
+}
+
+bool DirectSwitch::CheckArchiveSize(std::string* error) {
+  using Space = int (*)();
+  const int hsi_space = reinterpret_cast<Space>(space_fns_[0])();
+  const int boot_space = reinterpret_cast<Space>(space_fns_[2])();
+  const int reloc_space = reinterpret_cast<Space>(space_fns_[3])();
+  // The size of each piece, as its archive and restore functions step over
+  // it, archiving this thread's state into a ThreadState of V8's and
+  // restoring it at once (nothing runs in between).
+  void* state = get_free_state_(thread_manager_);
+  unlink_(state);
+  link_into_(state, 1);
+  char* const data = *reinterpret_cast<char**>(static_cast<char*>(state) + data_offset_);
+  long archived[6], restored[6];
+  char* p = data;
+  char* q;
+  q = hsi_archive_(handle_scopes_, p), archived[0] = q - p, p = q;
+  q = isolate_archive_(isolate_, p), archived[1] = q - p, p = q;
+  q = reloc_archive_(isolate_, p), archived[2] = q - p, p = q;
+  q = guard_archive_(stack_guard_, p), archived[3] = q - p, p = q;
+  q = debug_archive_(debug_, p), archived[4] = q - p, p = q;
+  q = regexp_archive_(regexp_stack_, p), archived[5] = q - p;
+  p = data;
+  q = hsi_restore_(handle_scopes_, p), restored[0] = q - p, p = q;
+  q = isolate_restore_(isolate_, p), restored[1] = q - p, p = q;
+  q = reloc_restore_(isolate_, p), restored[2] = q - p, p = q;
+  q = guard_restore_(stack_guard_, p), restored[3] = q - p, p = q;
+  q = debug_restore_(debug_, p), restored[4] = q - p, p = q;
+  q = regexp_restore_(regexp_stack_, p), restored[5] = q - p;
+  unlink_(state);
+  link_into_(state, 0);
+  long total = boot_space;
+  for (int i = 0; i < 6; i++) {
+    if (archived[i] <= 0 || archived[i] != restored[i]) {
+      *error = "V8's archive and restore functions disagree on the size of a thread's state";
+      return false;
+    }
+    total += archived[i];
+  }
+  if (archived[0] != hsi_space || archived[2] != reloc_space || archived[4] != debug_size_) {
+    *error = "V8's archive functions do not step over what ArchiveSpacePerThread() says";
+    return false;
+  }
+  // What V8 allocates: ThreadState::AllocateSpace() is new char[n] with n
+  // the sum of four ArchiveSpacePerThread() calls and one constant, the
+  // size of the three pieces whose size is a compile-time sizeof
+  // (ThreadLocalTop, the stack guard's and the regexp stack's thread-local
+  // data). All four calls and that constant must be in its code, and the
+  // block at least as large as the known pieces (a subsystem V8 archives
+  // and the engine does not would change the constant or add a call).
+  const long inline_pieces = archived[1] + archived[3] + archived[5];
+  unsigned char code[128];
+  if (!SafeRead(reinterpret_cast<void*>(allocate_space_), code, sizeof(code))) {
+    *error = "cannot read ThreadState::AllocateSpace";
+    return false;
+  }
+  bool calls[4] = {};
+  bool constant = false;
+  for (size_t i = 0; i + 5 <= sizeof(code); i++) {
+    int32_t word;
+    memcpy(&word, code + i + 1, 4);
+    if (code[i] == 0xe8) {
+      const uintptr_t target = allocate_space_ + i + 5 + static_cast<intptr_t>(word);
+      for (int k = 0; k < 4; k++) calls[k] |= target == space_fns_[k];
+    }
+    memcpy(&word, code + i, 4);
+    constant |= word == inline_pieces;
+  }
+  if (!(calls[0] && calls[1] && calls[2] && calls[3] && constant)) {
+    *error = "V8's ThreadState::AllocateSpace() allocates pieces the engine does not archive";
+    return false;
+  }
+  if (malloc_usable_size(data) < static_cast<size_t>(total)) {
+    *error = "V8's thread state block is smaller than the pieces archived into it";
+    return false;
+  }
+  archive_size_ = total;
+  return true;
+}
+
+bool DirectSwitch::CheckRoundTrip(v8::Isolate* isolate, std::string* error) {
+  v8::HandleScope scope(isolate);
+  v8::Local<v8::Context> context = isolate->GetCurrentContext();
+  if (context.IsEmpty()) {
+    *error = "no JavaScript context at load to check a round trip with";
+    return false;
+  }
+  v8::Local<v8::Context> entered = isolate->GetEnteredOrMicrotaskContext();
+  v8::Local<v8::Object> object = v8::Object::New(isolate);
+  v8::Global<v8::Object> same(isolate, object);
+  const uintptr_t limit = *jslimit_;
+  void* state = nullptr;
+  Archive(&state);
+  // Archived: visible to the collector, and the live stack guard reset.
+  const bool listed = first_in_use_(thread_manager_) == state;
+  const bool reset = *jslimit_ != limit;
+  Restore(state);
+  const bool unlisted = first_in_use_(thread_manager_) != state;
+  Release(state);
+  if (!listed || !unlisted) {
+    *error = "an archived state is not in V8's list of archived threads (the collector would not see it)";
+    return false;
+  }
+  if (!reset || *jslimit_ != limit) {
+    *error = "the stack limit did not come back from a round trip through the direct switch";
+    return false;
+  }
+  if (isolate->GetCurrentContext() != context || isolate->GetEnteredOrMicrotaskContext() != entered ||
+      object != same) {
+    *error = "the context or a handle did not come back from a round trip through the direct switch";
+    return false;
   }
   return true;
-#endif
 }
 
 void DirectSwitch::Archive(void** state) {

@@ -1,9 +1,9 @@
-// PROTOTYPE (GREENPATCH_SWITCH=direct, off by default): a switch that keeps
-// every fiber of an OS thread one V8 thread and archives/restores only the
-// per-thread state, calling V8's own archive and restore functions
-// directly instead of going through v8::Unlocker/v8::Locker. Design, what
-// is found and checked at load, and the open points:
-// docs/engine-direct-switch.md.
+// The direct switch path (the default where every load check passes;
+// GREENPATCH_SWITCH=locker turns it off): a switch that keeps every fiber of
+// an OS thread one V8 thread and archives/restores only the per-thread
+// state, calling V8's own archive and restore functions directly instead of
+// going through v8::Unlocker/v8::Locker. Design, what is found and checked
+// at load, and the open points: docs/engine-direct-switch.md.
 #pragma once
 
 #include <v8.h>
@@ -16,8 +16,11 @@ namespace greenpatch {
 class DirectSwitch {
  public:
   // Finds V8's internal functions and objects for `isolate` (the calling
-  // thread's, which must hold its Locker) and checks them. False, with
-  // *error, when any is missing or fails a check: the Locker path is used.
+  // thread's, which must hold its Locker and be inside a JavaScript call,
+  // with a context), checks them, checks that the pieces archived add up to
+  // what V8 allocates for a thread's state, and archives and restores this
+  // thread's state once. False, with *error, when anything is missing or
+  // fails a check: the Locker path is then used, and nothing was changed.
   bool Init(v8::Isolate* isolate, std::string* error);
 
   // Archives the running flow's V8 state into *state (a V8 ThreadState,
@@ -34,8 +37,19 @@ class DirectSwitch {
   void EndFlow();
   // Gives a finished flow's ThreadState back to V8's free list.
   void Release(void* state);
+  // Bytes of one archived state, as checked at load.
+  long archive_size() const { return archive_size_; }
 
  private:
+  bool FindAll(void* isolate, std::string* error);
+  // V8's ThreadState::AllocateSpace() allocates exactly the pieces known
+  // here (docs/engine-direct-switch.md, "What is checked at load").
+  bool CheckArchiveSize(std::string* error);
+  // Archive() and Restore() of the calling thread's own state: its context,
+  // handles and stack limit come back, and the state is in V8's in-use list
+  // (visited by the collector) in between.
+  bool CheckRoundTrip(v8::Isolate* isolate, std::string* error);
+
   using Archiver = char* (*)(void* self, char* to);
   using IsolateArchiver = char* (*)(void* isolate, char* to);
   using Method = void (*)(void* self);
@@ -49,6 +63,7 @@ class DirectSwitch {
   const bool* debug_active_ = nullptr;
   size_t data_offset_ = 0;  // ThreadState::data_
   int debug_size_ = 0;      // Debug::ArchiveSpacePerThread()
+  long archive_size_ = 0;   // all pieces, the bootstrapper's included
 
   void* (*get_free_state_)(void* thread_manager) = nullptr;
   void (*link_into_)(void* state, int list) = nullptr;
@@ -63,6 +78,11 @@ class DirectSwitch {
   Method debug_thread_init_ = nullptr;
   void (*set_stack_limit_)(void* stack_guard, uintptr_t limit) = nullptr;
   Method free_thread_resources_ = nullptr;
+  void* (*first_in_use_)(void* thread_manager) = nullptr;
+  // For the load checks only.
+  uintptr_t allocate_space_ = 0;   // ThreadState::AllocateSpace
+  uintptr_t space_fns_[4] = {};    // the four ArchiveSpacePerThread() V8 calls there
+  const uintptr_t* jslimit_ = nullptr;
 };
 
 }  // namespace greenpatch
