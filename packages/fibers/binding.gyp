@@ -4,6 +4,7 @@
       "target_name": "greenpatch_fibers",
       "sources": [
         "src/native/addon.cc",
+        "src/native/async_context_gc.cc",
         "src/native/binding.cc",
         "src/native/debugger_relock.cc",
         "src/native/direct_switch.cc",

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "async_context_gc.h"
 #include "backends.h"
 #include "fiber.h"
 #include "misuse.h"
@@ -118,6 +119,7 @@ bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
   // Node's main thread never takes a Locker; worker threads already hold one.
   // Held for the thread's whole life.
   if (!v8::Locker::IsLocked(isolate)) new v8::Locker(isolate);
+  GuardAsyncContextDuringCollections(isolate);
   return true;
 }
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <vector>
 
 namespace greenpatch {
@@ -31,6 +32,9 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
   std::map<std::string, uintptr_t> found;
   Dl_info info;
   if (dladdr(reinterpret_cast<void*>(&v8::Locker::IsLocked), &info) == 0 || info.dli_fname == nullptr) return found;
+  // Exported ones (all of them on Node 20 and 22) from the dynamic linker's
+  // hash tables, when they are in that same file; the others from its
+  // symbol tables.
   std::string path = info.dli_fname;
   if (path.empty() || path.find('/') == std::string::npos) path = "/proc/self/exe";
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -41,6 +45,16 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
     return found;
   }
   size_t size = static_cast<size_t>(st.st_size);
+  const uintptr_t file_base = reinterpret_cast<uintptr_t>(info.dli_fbase);
+  for (const char* n : names) {
+    // Within that file's mapping (its code lies within the file's size).
+    const uintptr_t address = reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, n));
+    if (address > file_base && address - file_base < size) found[n] = address;
+  }
+  if (found.size() == names.size()) {
+    close(fd);
+    return found;
+  }
   void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
   if (map == MAP_FAILED) return found;
@@ -63,7 +77,11 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
     for (size_t s = 0; s < sh[i].sh_size / sizeof(Elf64_Sym) && found.size() < wanted.size(); s++) {
       if (ELF64_ST_TYPE(syms[s].st_info) != STT_FUNC || syms[s].st_value == 0) continue;
       const char* name = strs + syms[s].st_name;
-      if (strncmp(name, "_ZN2v8", 6) != 0) continue;  // every wanted name starts so
+      // Every wanted name starts with "_ZN2v8"; one compare of its first
+      // bytes (the names are within the mapped file, NUL-terminated).
+      if (name[0] != '_' || name[1] != 'Z' || name[2] != 'N' || name[3] != '2' || name[4] != 'v' || name[5] != '8') {
+        continue;
+      }
       auto it = std::lower_bound(wanted.begin(), wanted.end(), name, [](const char* a, const char* b) { return strcmp(a, b) < 0; });
       if (it != wanted.end() && strcmp(*it, name) == 0 && found.count(*it) == 0) found[*it] = load + syms[s].st_value;
     }
@@ -146,7 +164,13 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
       "_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv",
       "_ZN2v88internal12Bootstrapper21ArchiveSpacePerThreadEv",
   };
-  std::map<std::string, uintptr_t> fn = FindFunctions(names);
+  // Found once per process (a scan of the symbol table costs a few
+  // milliseconds where the symbols are not exported); every thread checks
+  // its own objects.
+  static std::once_flag once;
+  static std::map<std::string, uintptr_t> functions;
+  std::call_once(once, [&] { functions = FindFunctions(names); });
+  std::map<std::string, uintptr_t> fn = functions;
   for (const char* n : names) {
     if (fn.count(n) == 0) {
       *error = std::string("V8 internal function not found: ") + n;
