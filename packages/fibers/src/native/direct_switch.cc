@@ -124,7 +124,8 @@ bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
   *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
-  return FindAll(isolate, error) && CheckArchiveSize(error) && CheckRoundTrip(isolate, error);
+  return FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error) &&
+         CheckRoundTrip(isolate, error);
 #endif
 }
 
@@ -315,6 +316,44 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   space_fns_[3] = get("_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv");
   jslimit_ = reinterpret_cast<const uintptr_t*>(
       reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE"))(isolate));
+  return true;
+}
+
+bool DirectSwitch::FindEntryCount(v8::Isolate* isolate, std::string* error) {
+  // v8::Isolate::IsInUse() is `entry_stack_ != nullptr`: its first
+  // `mov disp32(%rdi), %rax` or `cmpq $0, disp32(%rdi)` names the field.
+  unsigned char code[24];
+  if (!SafeRead(reinterpret_cast<void*>(&v8::Isolate::IsInUse), code, sizeof(code))) {
+    *error = "cannot read v8::Isolate::IsInUse";
+    return false;
+  }
+  int32_t disp = 0;
+  for (size_t i = 0; i + 8 <= sizeof(code) && disp == 0; i++) {
+    const bool mov = code[i] == 0x48 && code[i + 1] == 0x8b && code[i + 2] == 0x87;
+    const bool cmp = code[i] == 0x48 && code[i + 1] == 0x83 && code[i + 2] == 0xbf && code[i + 7] == 0;
+    if (mov || cmp) memcpy(&disp, code + i + 3, 4);
+  }
+  // Checked: the item's first int is the entry count, up by one inside an
+  // Enter() and back after the Exit(), the item itself unchanged.
+  void* item = nullptr;
+  int before = 0, inside = 0, after = 0;
+  bool ok = disp > 0 && static_cast<uintptr_t>(disp) < 0x40000 &&
+            SafeRead(reinterpret_cast<char*>(isolate) + disp, &item, sizeof(item)) && item != nullptr &&
+            SafeRead(item, &before, sizeof(before)) && before >= 1;
+  if (ok) {
+    void* item_inside = nullptr;
+    isolate->Enter();
+    ok = SafeRead(reinterpret_cast<char*>(isolate) + disp, &item_inside, sizeof(item_inside)) &&
+         SafeRead(item, &inside, sizeof(inside));
+    isolate->Exit();
+    ok = ok && item_inside == item && inside == before + 1 && SafeRead(item, &after, sizeof(after)) &&
+         after == before;
+  }
+  if (!ok) {
+    *error = "V8's isolate entry count could not be found";
+    return false;
+  }
+  entry_stack_offset_ = static_cast<size_t>(disp);
   return true;
 }
 

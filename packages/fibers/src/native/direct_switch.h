@@ -39,6 +39,12 @@ class DirectSwitch {
   void Release(void* state);
   // Bytes of one archived state, as checked at load.
   long archive_size() const { return archive_size_; }
+  // The isolate's entry count on this thread (EntryStackItem::entry_count of
+  // the item on top of Isolate::entry_stack_, found and checked at load):
+  // with one V8 thread for every flow, each flow keeps its own count.
+  int* entry_count() const {
+    return *reinterpret_cast<int**>(static_cast<char*>(isolate_) + entry_stack_offset_);
+  }
 
  private:
   bool FindAll(void* isolate, std::string* error);
@@ -49,6 +55,9 @@ class DirectSwitch {
   // handles and stack limit come back, and the state is in V8's in-use list
   // (visited by the collector) in between.
   bool CheckRoundTrip(v8::Isolate* isolate, std::string* error);
+  // Isolate::entry_stack_: the field v8::Isolate::IsInUse() reads, whose
+  // item's first int must follow Isolate::Enter()/Exit().
+  bool FindEntryCount(v8::Isolate* isolate, std::string* error);
 
   using Archiver = char* (*)(void* self, char* to);
   using IsolateArchiver = char* (*)(void* isolate, char* to);
@@ -64,6 +73,7 @@ class DirectSwitch {
   size_t data_offset_ = 0;  // ThreadState::data_
   int debug_size_ = 0;      // Debug::ArchiveSpacePerThread()
   long archive_size_ = 0;   // all pieces, the bootstrapper's included
+  size_t entry_stack_offset_ = 0;
 
   void* (*get_free_state_)(void* thread_manager) = nullptr;
   void (*link_into_)(void* state, int list) = nullptr;

@@ -30,20 +30,14 @@ Fiber::~Fiber() {
 
 void Fiber::SwitchTo(Context* from, Context* to) {
   v8::Isolate* isolate = engine_->isolate;
-  // Leave the isolate completely, and enter it again once resumed. Then no
-  // suspended context keeps an entry on the isolate's entry stack (Node would
-  // refuse to dispose of the isolate at exit), and each re-entry makes V8
-  // record this context's own stack start for the heap's conservative stack
-  // scan, and its thread id as the isolate's current one.
   AsyncContextHold async_context(isolate);
-  int depth = 0;
-  while (v8::Isolate::TryGetCurrent() == isolate) {
-    isolate->Exit();
-    depth++;
-  }
   if (engine_->use_direct) {
     // One V8 thread for every flow: archive this flow's state, switch, and
-    // once back, restore it (docs/engine-direct-switch.md).
+    // once back, restore it (docs/engine-direct-switch.md). The isolate
+    // stays entered: each flow keeps its own entry count (so none is left
+    // counted by a suspended fiber at exit), and entering once more, on
+    // V8's fast path, hands this stack's start to the heap.
+    const int entries = *engine_->direct.entry_count();
     engine_->direct.Archive(&from->v8_state);
     engine_->slots.Save(&from->slots);
     if (to->fresh) {
@@ -55,7 +49,23 @@ void Fiber::SwitchTo(Context* from, Context* to) {
     engine_->slots.Load(to->slots);
     gp_switch(&from->sp, to->sp);
     engine_->direct.Restore(from->v8_state);
-  } else {
+    *engine_->direct.entry_count() = entries;
+    isolate->Enter();
+    isolate->Exit();
+    async_context.Restore();
+    return;
+  }
+  // Locker path: leave the isolate completely, and enter it again once
+  // resumed. Then no suspended context keeps an entry on the isolate's entry
+  // stack (Node would refuse to dispose of the isolate at exit), and each
+  // re-entry makes V8 record this context's own stack start for the heap's
+  // conservative stack scan, and its thread id as the isolate's current one.
+  int depth = 0;
+  while (v8::Isolate::TryGetCurrent() == isolate) {
+    isolate->Exit();
+    depth++;
+  }
+  {
     v8::Unlocker unlocker(isolate);
     engine_->slots.Save(&from->slots);
     engine_->slots.Load(to->slots);
