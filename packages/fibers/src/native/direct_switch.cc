@@ -2,8 +2,8 @@
 
 #include <dlfcn.h>
 #include <elf.h>
-#include <malloc.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -32,9 +32,6 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
   std::map<std::string, uintptr_t> found;
   Dl_info info;
   if (dladdr(reinterpret_cast<void*>(&v8::Locker::IsLocked), &info) == 0 || info.dli_fname == nullptr) return found;
-  // Exported ones (all of them on Node 20 and 22) from the dynamic linker's
-  // hash tables, when they are in that same file; the others from its
-  // symbol tables.
   std::string path = info.dli_fname;
   if (path.empty() || path.find('/') == std::string::npos) path = "/proc/self/exe";
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -46,8 +43,10 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
   }
   size_t size = static_cast<size_t>(st.st_size);
   const uintptr_t file_base = reinterpret_cast<uintptr_t>(info.dli_fbase);
+  // Exported ones (all of them on Node 20 and 22) from the dynamic linker's
+  // hash tables, when they lie in that file (its code is within the file's
+  // size from its base); the others from its symbol tables below.
   for (const char* n : names) {
-    // Within that file's mapping (its code lies within the file's size).
     const uintptr_t address = reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, n));
     if (address > file_base && address - file_base < size) found[n] = address;
   }
