@@ -38,8 +38,12 @@ void GuardAsyncContextDuringCollections(v8::Isolate* isolate) {
   if (t_guarded == isolate) return;
   t_guarded = isolate;
   auto* stash = new Stash();
-  isolate->AddGCPrologueCallback(BeforeCollection, stash);
-  isolate->AddGCEpilogueCallback(AfterCollection, stash);
+  // The collections that move objects; not the weak-callback phase, in
+  // which embedder code may run and should see the context as it is.
+  const auto moving = static_cast<v8::GCType>(v8::kGCTypeScavenge | v8::kGCTypeMinorMarkSweep |
+                                              v8::kGCTypeMarkSweepCompact);
+  isolate->AddGCPrologueCallback(BeforeCollection, stash, moving);
+  isolate->AddGCEpilogueCallback(AfterCollection, stash, moving);
 }
 #else
 // Before V8 13 the context is kept in the native context, an ordinary

@@ -10,7 +10,8 @@
 // AsyncLocalStorage#run() calls in fibers). Stock Node never archives a
 // thread, so it never meets this.
 //
-// The engine empties the slot for the duration of each collection: before
+// The engine empties the slot for the duration of each collection that
+// moves objects (not the weak-callback phase, where embedder code runs): before
 // it, the value moves to a global handle (visited exactly once) and the slot
 // holds undefined; after it, the value goes back.
 #ifndef GREENPATCH_ASYNC_CONTEXT_GC_H_
