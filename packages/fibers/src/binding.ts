@@ -41,6 +41,15 @@ export interface Binding {
   settings(change?: { poolSize?: number; stackSize?: number; v8StackSize?: number }): EngineSettings;
   backend: 'native' | 'threads';
   /**
+   * How a switch hands V8's per-thread state over: "direct" (V8's archive
+   * and restore functions called directly, every fiber one V8 thread) or
+   * "locker" (v8::Unlocker/v8::Locker, each fiber a V8 thread of its own;
+   * always so on the threads backend). See docs/engine-direct-switch.md.
+   */
+  switchPath: 'direct' | 'locker';
+  /** Why that path: "every load check passed", the check that failed, or the setting that chose it. */
+  switchNote: string;
+  /**
    * Calls fn(); what it throws is reported as Node reports an uncaught
    * exception, from the throw's own line, unless keep(error) returns true.
    * Returns whether fn threw (src/native/uncaught.cc).
@@ -52,10 +61,32 @@ export interface Binding {
 
 /** The addon's entry (src/native/addon.cc). */
 interface Addon {
-  /** The named backend's surface for this thread; throws ERR_GREENPATCH_UNSUPPORTED_RUNTIME when it cannot start. */
-  start(backend: 'native' | 'threads'): Binding;
+  /**
+   * The named backend's surface for this thread (the native one switching
+   * by `switchPath`, "auto" when not given); throws
+   * ERR_GREENPATCH_UNSUPPORTED_RUNTIME when it cannot start.
+   */
+  start(backend: 'native' | 'threads', switchPath?: SwitchChoice): Binding;
   /** True the first time it is called in the process. */
   claimFallbackNotice(): boolean;
+}
+
+type SwitchChoice = 'auto' | 'direct' | 'locker';
+
+/**
+ * GREENPATCH_SWITCH: unset or empty, the direct switch path wherever its
+ * load checks pass (the Locker path otherwise); "locker" selects the Locker
+ * path; "direct" requires the direct one (loading throws
+ * ERR_GREENPATCH_SWITCH_UNAVAILABLE, with the reason, where it cannot run).
+ */
+function switchChoice(): SwitchChoice {
+  const wanted = process.env.GREENPATCH_SWITCH || undefined;
+  if (wanted === undefined) return 'auto';
+  if (wanted === 'direct' || wanted === 'locker') return wanted;
+  throw codedError(
+    'ERR_GREENPATCH_UNSUPPORTED_SWITCH',
+    `GREENPATCH_SWITCH=${wanted} is not a switch path; use "direct" or "locker" (or leave it unset)`,
+  );
 }
 
 /**
@@ -66,6 +97,8 @@ interface Addon {
  *
  * GREENPATCH_TEST_NATIVE_FAILURE (for tests only): makes the native backend
  * fail to start as on an unsupported build, its value standing for the reason.
+ * GREENPATCH_TEST_SWITCH_FAILURE (for tests only): makes the direct switch
+ * path's load checks fail, likewise.
  */
 function load(): Binding {
   const wanted = process.env.GREENPATCH_BACKEND || undefined;
@@ -75,16 +108,19 @@ function load(): Binding {
       `GREENPATCH_BACKEND=${wanted} is not a backend; use "native" or "threads" (or leave it unset)`,
     );
   }
+  const switchPath = switchChoice();
   const file = addonPath();
   const addon = require(file) as Addon;
   let loaded: Binding;
+  let nativeFailure: string | undefined;
   if (wanted === 'threads') {
     loaded = addon.start('threads');
   } else {
     try {
-      loaded = startNative(addon);
+      loaded = startNative(addon, switchPath);
     } catch (error) {
       if (wanted === 'native' || (error as { code?: unknown }).code !== 'ERR_GREENPATCH_UNSUPPORTED_RUNTIME') throw error;
+      nativeFailure = (error as Error).message;
       loaded = addon.start('threads');
       if (addon.claimFallbackNotice()) {
         const why = (error as Error).message.replace(/^@greenpatch\/fibers cannot run on this Node build: /, '');
@@ -94,6 +130,17 @@ function load(): Binding {
         );
       }
     }
+  }
+  if (loaded.backend === 'threads') {
+    loaded.switchPath = 'locker';
+    loaded.switchNote = 'the threads backend hands the isolate over with v8::Locker';
+  }
+  if (switchPath === 'direct' && loaded.switchPath !== 'direct') {
+    const why = nativeFailure ?? loaded.switchNote;
+    throw codedError(
+      'ERR_GREENPATCH_SWITCH_UNAVAILABLE',
+      `GREENPATCH_SWITCH=direct, but the direct switch path cannot run here: ${why.replace(/\s+/g, ' ')}`,
+    );
   }
   // start() has also set V8's --no-wasm-code-gc (see src/native/addon.cc).
   loaded.settings({ v8StackSize: v8StackSizeFlag() * 1024 });
@@ -137,7 +184,7 @@ function addonPath(): string {
   }
 }
 
-function startNative(addon: Addon): Binding {
+function startNative(addon: Addon, switchPath: SwitchChoice): Binding {
   const forced = process.env.GREENPATCH_TEST_NATIVE_FAILURE;
   if (forced) {
     throw codedError(
@@ -145,7 +192,14 @@ function startNative(addon: Addon): Binding {
       `@greenpatch/fibers cannot run on this Node build: ${forced} (GREENPATCH_TEST_NATIVE_FAILURE is set)`,
     );
   }
-  return addon.start('native');
+  // For tests only: the direct path's load checks fail, with this reason.
+  const refused = process.env.GREENPATCH_TEST_SWITCH_FAILURE;
+  if (refused && switchPath !== 'locker') {
+    const loaded = addon.start('native', 'locker');
+    if (loaded.switchPath === 'locker') loaded.switchNote = `${refused} (GREENPATCH_TEST_SWITCH_FAILURE is set)`;
+    return loaded;
+  }
+  return addon.start('native', switchPath);
 }
 
 /**

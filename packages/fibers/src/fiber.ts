@@ -62,6 +62,23 @@ export interface FiberConstructor {
    */
   readonly backend: 'native' | 'threads';
   /**
+   * How a switch hands V8's per-thread state over on this thread. "direct"
+   * (the default wherever the engine's load checks pass): V8's own archive
+   * and restore functions are called directly and every fiber is the same
+   * V8 thread, which costs less than half as much and lets CPU profilers
+   * see the fibers' work. "locker": `v8::Unlocker`/`v8::Locker`, each
+   * fiber a V8 thread of its own (the threads backend always works so).
+   * `GREENPATCH_SWITCH=locker` selects it; `=direct` makes loading fail
+   * with `ERR_GREENPATCH_SWITCH_UNAVAILABLE` where the direct path cannot run.
+   */
+  readonly switchPath: 'direct' | 'locker';
+  /**
+   * Why {@link FiberConstructor.switchPath} is what it is: "every load check
+   * passed", the check that failed (then the Locker path runs), or the
+   * setting that chose it.
+   */
+  readonly switchReason: string;
+  /**
    * True where the engine carries node's async-id stack with each fiber, so
    * that a fiber may suspend inside `AsyncResource#runInAsyncScope()` or an
    * `AsyncResource.bind()` function (see async-ids.ts); false on a node
@@ -283,6 +300,13 @@ Object.defineProperties(FiberFunction, {
   backend: {
     value: binding.backend,
     enumerable: true,
+  },
+  switchPath: {
+    value: binding.switchPath,
+    enumerable: true,
+  },
+  switchReason: {
+    value: binding.switchNote,
   },
   ResetError: {
     value: FiberResetError,

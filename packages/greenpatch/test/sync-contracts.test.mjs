@@ -85,7 +85,11 @@ function run(args, env = {}) {
 
 for (const [flag, file] of [['--require', 'fifo-top.cjs'], ['--import', 'fifo-top.mjs']]) {
   test(`${flag} greenpatch/register: the entry's top-level readFileSync of a FIFO a green thread writes completes`, async (t) => {
-    const r = await run([flag, hook[flag], file, fifo]);
+    // A FIFO of its own: the tests of this file run at the same time, and a
+    // shared one let one child read both writes and the other none.
+    const own = path.join(dir, `fifo${flag}`);
+    stockExecFileSync('mkfifo', [own]);
+    const r = await run([flag, hook[flag], file, own]);
     t.deepEqual(r, { code: 0, stdout: 'from a green thread\n', stderr: '' });
   });
 }

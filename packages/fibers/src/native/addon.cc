@@ -1,5 +1,7 @@
-// The addon's entry: start(backend) returns the JavaScript surface of the
-// named backend ("native" or "threads") for the calling Node thread, with
+// The addon's entry: start(backend, switchPath?) returns the JavaScript
+// surface of the named backend ("native" or "threads") for the calling Node
+// thread (the native one switching by `switchPath`: "auto", "direct" or
+// "locker"), with
 // reportUncaught (uncaught.cc), the same on both; which
 // one to ask for is decided in src/binding.ts. claimFallbackNotice() is true
 // once per process, so that the fallback line on stderr is printed once even
@@ -39,7 +41,10 @@ void Start(const FunctionCallbackInfo<Value>& info) {
   Local<v8::Object> exports = v8::Object::New(isolate);
   if (name == "native") {
     std::string error;
-    if (!InitNativeBackend(context, exports, &error)) {
+    // The switch path wanted: "auto" (the default), "direct" or "locker".
+    v8::String::Utf8Value switch_utf8(isolate, info[1]);
+    const std::string switch_path = info[1]->IsString() && *switch_utf8 ? *switch_utf8 : "auto";
+    if (!InitNativeBackend(context, exports, switch_path, &error)) {
       std::string msg = "@greenpatch/fibers cannot run on this Node build: " + error;
       ThrowCoded(isolate, "ERR_GREENPATCH_UNSUPPORTED_RUNTIME", msg.c_str());
       return;

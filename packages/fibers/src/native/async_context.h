@@ -42,7 +42,7 @@ class AsyncContextHold {
   AsyncContextHold(const AsyncContextHold&) = delete;
   AsyncContextHold& operator=(const AsyncContextHold&) = delete;
 
- private:
+  // The isolate's slot, by major (also used by async_context_gc.cc).
 #if V8_MAJOR_VERSION >= 14
   using Held = v8::Data;
   static v8::Local<v8::Data> Get(v8::Isolate* isolate) { return isolate->GetContinuationPreservedEmbedderDataV2(); }
@@ -64,6 +64,8 @@ class AsyncContextHold {
   // lives in async_hooks state, which the hub handles.
   using Held = v8::Value;
 #endif
+
+ private:
   v8::Isolate* isolate_;
   v8::Global<Held> value_;
 };

@@ -10,8 +10,11 @@
 namespace greenpatch {
 
 // native (binding.cc): fibers on stacks of their own, V8's thread state
-// swapped. False with *error set when this Node build cannot support it.
-bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, std::string* error);
+// swapped, by the direct switch where it passes its load checks unless
+// `switch_path` is "locker" (then, or where it fails, with v8::Locker).
+// False with *error set when this Node build cannot support it.
+bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, const std::string& switch_path,
+                       std::string* error);
 // True once the native backend started on this thread.
 bool NativeBackendRunning();
 

@@ -8,10 +8,12 @@
 
 #include <string>
 
+#include "async_context_gc.h"
 #include "backends.h"
 #include "fiber.h"
 #include "misuse.h"
 #include "settings.h"
+#include "switch_self_test.h"
 #include "termination.h"
 #include "v8_compat.h"
 
@@ -117,12 +119,39 @@ bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
   // Node's main thread never takes a Locker; worker threads already hold one.
   // Held for the thread's whole life.
   if (!v8::Locker::IsLocked(isolate)) new v8::Locker(isolate);
+  GuardAsyncContextDuringCollections(isolate);
   return true;
+}
+
+// Picks this thread's switch path once, before its first fiber: `wanted` is
+// "locker", or "auto"/"direct" for the direct path wherever every load check
+// passes (src/binding.ts turns a refused "direct" into an error). Says why
+// in engine->switch_note.
+void ChooseSwitchPath(Engine* engine, Local<Context> context, const std::string& wanted) {
+  if (engine->switch_chosen) return;
+  engine->switch_chosen = true;
+  if (wanted == "locker") {
+    engine->switch_note = "GREENPATCH_SWITCH=locker";
+    return;
+  }
+  std::string why;
+  if (!engine->direct.Init(engine->isolate, &why)) {
+    engine->switch_note = why;
+    return;
+  }
+  engine->use_direct = true;
+  if (!SelfTestSuspendedFiber(engine, context, &why)) {
+    engine->use_direct = false;
+    engine->switch_note = why;
+    return;
+  }
+  engine->switch_note = "every load check passed";
 }
 
 }  // namespace
 
-bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, std::string* error) {
+bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exports, const std::string& switch_path,
+                       std::string* error) {
   Isolate* isolate = v8::Isolate::GetCurrent();
   Engine* engine = Engine::ForThisThread();
   if (!StartEngine(engine, isolate, error)) return false;
@@ -139,6 +168,7 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
     MakeTerminationProbe(isolate, context, &engine->probe);
     node::AddEnvironmentCleanupHook(isolate, OnEnvironmentExit, engine);
   }
+  ChooseSwitchPath(engine, context, switch_path);
   Local<FunctionTemplate> tmpl = engine->fiber_template.Get(isolate);
 
   auto set = [&](const char* name, Local<Value> value) {
@@ -148,6 +178,9 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
   set("suspend", v8::Function::New(context, Suspend).ToLocalChecked());
   set("settings", v8::Function::New(context, Settings).ToLocalChecked());
   set("backend", String::NewFromUtf8Literal(isolate, "native"));
+  // Which switch path runs ("direct" or "locker") and why.
+  set("switchPath", String::NewFromUtf8Literal(isolate, engine->use_direct ? "direct" : "locker"));
+  set("switchNote", String::NewFromUtf8(isolate, engine->switch_note.c_str()).ToLocalChecked());
   return true;
 }
 

@@ -25,16 +25,41 @@ Fiber::~Fiber() {
   // Only new or finished fibers are deleted (see the weak callback in
   // binding.cc); a finished fiber gave its stack back when it ended.
   if (has_stack_ && state_ != State::kSuspended) engine_->pool.Release(stack_);
+  if (ctx_.v8_state != nullptr && state_ != State::kSuspended) engine_->direct.Release(ctx_.v8_state);
 }
 
 void Fiber::SwitchTo(Context* from, Context* to) {
   v8::Isolate* isolate = engine_->isolate;
-  // Leave the isolate completely, and enter it again once resumed. Then no
-  // suspended context keeps an entry on the isolate's entry stack (Node would
-  // refuse to dispose of the isolate at exit), and each re-entry makes V8
-  // record this context's own stack start for the heap's conservative stack
-  // scan, and its thread id as the isolate's current one.
   AsyncContextHold async_context(isolate);
+  if (engine_->use_direct) {
+    // One V8 thread for every flow: archive this flow's state, switch, and
+    // once back, restore it (docs/engine-direct-switch.md). The isolate
+    // stays entered: each flow keeps its own entry count (so none is left
+    // counted by a suspended fiber at exit), and entering once more, on
+    // V8's fast path, hands this stack's start to the heap.
+    const int entries = *engine_->direct.entry_count();
+    engine_->direct.Archive(&from->v8_state);
+    engine_->slots.Save(&from->slots);
+    if (to->fresh) {
+      const uint64_t start = to->slots.values[kStackStartSlot];
+      to->slots = from->slots;
+      to->slots.values[kStackStartSlot] = start;
+      to->fresh = false;
+    }
+    engine_->slots.Load(to->slots);
+    gp_switch(&from->sp, to->sp);
+    engine_->direct.Restore(from->v8_state);
+    *engine_->direct.entry_count() = entries;
+    isolate->Enter();
+    isolate->Exit();
+    async_context.Restore();
+    return;
+  }
+  // Locker path: leave the isolate completely, and enter it again once
+  // resumed. Then no suspended context keeps an entry on the isolate's entry
+  // stack (Node would refuse to dispose of the isolate at exit), and each
+  // re-entry makes V8 record this context's own stack start for the heap's
+  // conservative stack scan, and its thread id as the isolate's current one.
   int depth = 0;
   while (v8::Isolate::TryGetCurrent() == isolate) {
     isolate->Exit();
@@ -69,6 +94,7 @@ v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Loca
     // All zero, V8 sees a thread it has never met; but its stack is this one.
     ctx_.slots = SlotValues();
     ctx_.slots.values[kStackStartSlot] = reinterpret_cast<uint64_t>(stack_.high());
+    ctx_.fresh = true;
     start_fn_.Reset(isolate, fn.As<v8::Function>());
     start_context_.Reset(isolate, context);
     engine_->fibers_created++;
@@ -87,6 +113,10 @@ v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Loca
   if (state_ == State::kDone && has_stack_) {
     engine_->pool.Release(stack_);
     has_stack_ = false;
+  }
+  if (state_ == State::kDone && ctx_.v8_state != nullptr) {
+    engine_->direct.Release(ctx_.v8_state);
+    ctx_.v8_state = nullptr;
   } else if (state_ == State::kSuspended) {
     engine_->suspended++;
   }
@@ -113,6 +143,9 @@ void Fiber::Main(void* self_ptr) {
   self->RunBody();
   // Nothing with a destructor may live in this frame: it is abandoned.
   Engine* engine = self->engine_;
+  // Direct switch: free what this flow's live V8 state owned; the resumer's
+  // restore then overwrites it.
+  if (engine->use_direct) engine->direct.EndFlow();
   self->state_ = State::kDone;
   engine->current = self->resumer_fiber_;
   engine->slots.Load(self->resumer_->slots);
@@ -123,6 +156,11 @@ void Fiber::Main(void* self_ptr) {
 
 void Fiber::RunBody() {
   v8::Isolate* isolate = engine_->isolate;
+  // Direct switch: this stack is a new flow of the same V8 thread (the
+  // Locker below is then already held and does nothing).
+  if (engine_->use_direct) {
+    engine_->direct.StartFlow(reinterpret_cast<uintptr_t>(stack_.high()) - engine_->v8_stack_size);
+  }
   {
     v8::Locker locker(isolate);
     v8::Isolate::Scope isolate_scope(isolate);
@@ -139,8 +177,9 @@ void Fiber::RunBody() {
     start_fn_.Reset();
     handoff_.CallEntry(isolate, context, fn);
   }
-  // This fiber's V8 "thread" is over: drop its per-thread bookkeeping.
-  isolate->DiscardThreadSpecificMetadata();
+  // This fiber's V8 "thread" is over: drop its per-thread bookkeeping (not
+  // with the direct switch, where it is the OS thread's own).
+  if (!engine_->use_direct) isolate->DiscardThreadSpecificMetadata();
 }
 
 }  // namespace greenpatch

@@ -7,7 +7,9 @@
 #include <v8.h>
 
 #include <cstdint>
+#include <string>
 
+#include "direct_switch.h"
 #include "handoff.h"
 #include "stack.h"
 #include "v8_slots.h"
@@ -19,6 +21,10 @@ namespace greenpatch {
 struct Context {
   void* sp = nullptr;
   SlotValues slots;
+  // Direct switch only: this flow's V8 ThreadState, and whether it has not
+  // run yet (it then takes the V8 thread's slot values).
+  void* v8_state = nullptr;
+  bool fresh = false;
 };
 
 class Fiber;
@@ -37,6 +43,13 @@ struct Engine {
   bool shutting_down = false;
   v8::Global<v8::FunctionTemplate> fiber_template;
   v8::Global<v8::Function> probe;  // an empty JavaScript function (CarryTermination)
+  // The direct switch (docs/engine-direct-switch.md): switches call V8's
+  // archive/restore functions instead of Unlocker/Locker. Chosen once per
+  // thread, before its first fiber (binding.cc).
+  bool use_direct = false;
+  bool switch_chosen = false;
+  DirectSwitch direct;
+  std::string switch_note;  // why this path
 
   static Engine* ForThisThread();
 };

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "async_context.h"
+#include "async_context_gc.h"
 #include "debugger_relock.h"
 #include "misuse.h"
 
@@ -114,6 +115,7 @@ ThreadEngine* ThreadEngine::Start(v8::Isolate* isolate) {
   // Every Unlocker needs a Locker below it. Node's main thread never takes
   // one; worker threads already hold one. Held for the thread's whole life.
   if (!v8::Locker::IsLocked(isolate)) new v8::Locker(isolate);
+  GuardAsyncContextDuringCollections(isolate);
   t_engine = engine;
   return engine;
 }

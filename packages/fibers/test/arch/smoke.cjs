@@ -1,6 +1,7 @@
 // The engine's native paths on another architecture (run under qemu-user by
 // scripts/check-aarch64.sh): switching, values, exceptions across switches,
-// stack overflow, many suspended fibers through full collections.
+// stack overflow, many suspended fibers through full collections, the
+// switch path chosen.
 const assert = require('node:assert/strict');
 const v8 = require('node:v8');
 const vm = require('node:vm');
@@ -57,6 +58,13 @@ check('2,000 suspended fibers keep their data through full collections', () => {
   }
   Fiber(() => gc()).run();
   for (const f of fibers) f.reset();
+});
+check('the direct switch path is refused cleanly off x86-64: the Locker path, with why', () => {
+  assert.equal(Fiber.backend, 'native');
+  if (process.arch !== 'x64') {
+    assert.equal(Fiber.switchPath, 'locker');
+    assert.match(Fiber.switchReason, /x86-64/);
+  }
 });
 check('misuse throws with a code', () => {
   assert.throws(() => Fiber.yield(), { code: 'ERR_FIBER_YIELD_OUTSIDE' });
