@@ -76,6 +76,7 @@ for (const via of ['cpu-prof', 'inspector']) {
   test(`${name} gives work in green threads at least 0.9 of the samples the same plain work gets (direct switch)`, (t) => {
     if (!direct) return t.pass('the direct switch path needs x86-64 Linux');
     const r = profiled(via, 'direct');
+    t.log(`green/plain samples in the work: ${r.green}/${r.plain} = ${r.ratio.toFixed(3)}`);
     t.is(r.path, 'direct', r.note);
     // 120 slices of about 4 ms sampled every 0.5 ms give some 900 samples to
     // each side on an idle machine (fewer under load: ticks the sampler
@@ -90,6 +91,7 @@ for (const via of ['cpu-prof', 'inspector']) {
   // the fiber's V8 thread, and the main thread's state is archived).
   test(`${name} sees next to none of the work in green threads on the Locker path`, (t) => {
     const r = profiled(via, 'locker');
+    t.log(`green/plain samples in the work: ${r.green}/${r.plain} = ${r.ratio.toFixed(3)}`);
     t.is(r.path, 'locker');
     t.true(r.plain >= 50, JSON.stringify(r));
     t.true(r.ratio <= 0.1, JSON.stringify(r));
