@@ -1,8 +1,11 @@
 // The engine's costs, each beside the nearest thing stock Node offers:
 // a run()+yield() round trip vs `await null`, a fiber's create+run-to-end vs
 // an async function's call+await, and the memory each suspended one holds.
-// Each backend present is measured in a process of its own. Where python3
-// has greenlet, its round trip is printed beside the fibers' one.
+// The native backend on each switch path (direct and Locker, see
+// docs/engine-direct-switch.md) and the threads backend are each measured in
+// a process of their own. Where python3 has greenlet, its round trip is
+// measured just before each of them (paired, so that the machine's load of
+// the moment hits both) and printed beside the fibers' one.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +23,18 @@ function timeLoop(fn, maxIterations) {
     if (ns > BUDGET_MS * 1e6 / 4 || n >= maxIterations) return ns / n;
     n = Math.min(maxIterations, n * 4);
   }
+}
+
+function bestOf(runs, n, fn) {
+  fn(n);
+  let best = Infinity;
+  for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
+    fn(n);
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, ((c.user + c.system) * 1000) / n);
+  }
+  return best;
 }
 
 async function timeLoopAsync(fn, maxIterations) {
@@ -51,9 +66,12 @@ async function measure() {
     for (;;) Fiber.yield();
   });
   fiber.run();
-  const roundTrip = timeLoop((n) => {
+  // CPU time, best of several, as for greenlet below: on a shared machine
+  // wall time counts the moments other processes had the CPU, and a run
+  // their cache traffic slowed only takes longer.
+  const roundTrip = bestOf(7, 200_000, (n) => {
     for (let i = 0; i < n; i++) fiber.run();
-  }, 5_000_000);
+  });
   const awaitNull = await timeLoopAsync(async (n) => {
     for (let i = 0; i < n; i++) await null;
   }, 20_000_000);
@@ -99,6 +117,7 @@ async function measure() {
 
   return {
     backend: Fiber.backend,
+    switchPath: Fiber.backend === 'native' ? switchPath(require) : undefined,
     node: process.version,
     roundTrip,
     awaitNull,
@@ -107,6 +126,13 @@ async function measure() {
     fiberBytes: fibers.bytes,
     asyncBytes: asyncs.bytes,
   };
+}
+
+// The switch path the native backend took (the addon's raw surface says).
+function switchPath(require) {
+  const dir = fileURLToPath(new URL('../packages/fibers', import.meta.url));
+  const gypBuild = require(require.resolve('node-gyp-build', { paths: [dir] }));
+  return require(gypBuild.path(dir)).start('native').switchPath;
 }
 
 // CPython greenlet's round trip (switch into a greenlet that switches back),
@@ -122,10 +148,10 @@ function greenletRoundTrip() {
     'g.switch()',
     'for _ in range(200000): g.switch()',
     'best = None',
-    'for _ in range(3):',
-    '    t = time.perf_counter_ns()',
-    '    for _ in range(500000): g.switch()',
-    '    d = (time.perf_counter_ns() - t) / 500000',
+    'for _ in range(7):',
+    '    t = time.process_time_ns()',
+    '    for _ in range(200000): g.switch()',
+    '    d = (time.process_time_ns() - t) / 200000',
     '    best = d if best is None or d < best else best',
     'print(greenlet.__version__, best)',
   ].join('\n');
@@ -152,26 +178,31 @@ if (process.argv[2] === '--child') {
 } else {
   const self = fileURLToPath(import.meta.url);
   const results = [];
-  for (const backend of ['native', 'threads']) {
-    const child = spawnSync(process.execPath, ['--expose-gc', self, '--child'], {
-      encoding: 'utf8',
-      env: { ...process.env, GREENPATCH_BACKEND: backend },
-      timeout: 120_000,
-    });
+  const configs = [
+    { backend: 'native', path: 'direct' },
+    { backend: 'native', path: 'locker' },
+    { backend: 'threads' },
+  ];
+  for (const config of configs) {
+    const greenlet = greenletRoundTrip();
+    const env = { ...process.env, GREENPATCH_BACKEND: config.backend };
+    if (config.path) env.GREENPATCH_SWITCH = config.path;
+    const child = spawnSync(process.execPath, ['--expose-gc', self, '--child'], { encoding: 'utf8', env, timeout: 120_000 });
+    const label = config.path ? `${config.backend}, ${config.path} switch` : config.backend;
     if (child.status !== 0) {
       const reason = (child.stderr.trim().split('\n').find((l) => /ERR_|Error/.test(l)) ?? `exit ${child.status}`).trim();
-      console.log(`backend ${backend}: not measured (${reason})`);
+      console.log(`backend ${label}: not measured (${reason})`);
       continue;
     }
-    results.push(JSON.parse(child.stdout));
+    results.push({ ...JSON.parse(child.stdout), label, greenlet });
   }
-  const greenlet = greenletRoundTrip();
   for (const r of results) {
-    console.log(`\nbackend ${r.backend}, Node ${r.node}`);
+    const refused = r.switchPath && !r.label.includes(r.switchPath) ? ` (refused: the ${r.switchPath} switch is in use)` : '';
+    console.log(`\nbackend ${r.label}${refused}, Node ${r.node}`);
     console.log('| measure | fibers | baseline | baseline value | ratio |');
     console.log('| --- | --- | --- | --- | --- |');
     console.log(row('run()+yield() round trip', r.roundTrip, 'ns', '`await null`', r.awaitNull));
-    if (greenlet) console.log(row('run()+yield() round trip', r.roundTrip, 'ns', `CPython greenlet ${greenlet.version} switch+switch back`, greenlet.ns));
+    if (r.greenlet) console.log(row('run()+yield() round trip', r.roundTrip, 'ns', `CPython greenlet ${r.greenlet.version} switch+switch back`, r.greenlet.ns));
     console.log(row('create + run to end', r.create, 'µs', 'async call + await', r.asyncCall));
     console.log(row('RSS per suspended one (10,000 alive)', r.fiberBytes, 'KB', 'pending async function', r.asyncBytes));
   }
