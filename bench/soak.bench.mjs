@@ -262,6 +262,9 @@ async function serverRole() {
     const early = threads.slice(0, Math.floor(n / 10));
     for (const t of early) t.kill(stormError);
     sleep(rand(1, 20));
+    // The rest must be blocked when they are killed: on a busy machine the
+    // short sleep can end before every spawned thread has had its first turn.
+    while (started.some((s, i) => i >= early.length && !s)) sleep(0);
     // The rest three ways: one by one from this thread, from a timer on the
     // hub, and killAll.
     const third = Math.floor((n - early.length) / 3);
