@@ -223,8 +223,10 @@ export function onYield(mark: AsyncMark): void {
     if (executionAsyncId() === mark.asyncEntryId && triggerAsyncId() === mark.asyncEntryTrigger) return;
     ids = reached();
     if (ids === null) throw asyncScopeError();
-    mark.asyncBase = ids.depthOf(mark.asyncEntryId, mark.asyncEntryTrigger);
-    if (mark.asyncBase < 0) throw asyncScopeError();
+    // Not in the stack: it was emptied since the entry (node clears it when
+    // an 'uncaughtException' listener handles an error), and all it holds
+    // now was pushed by this fiber since.
+    mark.asyncBase = Math.max(0, ids.depthOf(mark.asyncEntryId, mark.asyncEntryTrigger));
   }
   mark.asyncSaved = ids.save(mark.asyncBase);
 }

@@ -21,12 +21,11 @@
 // (`node --import greenpatch/register`), import-in-the-middle for ES modules.
 // require-in-the-middle is loaded only when a require first loads a file of
 // an armed package; import-in-the-middle only when the ESM hooks are on.
-import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 
 import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
-import { noteLoad, registerLoadWrapper } from './load-wrappers.js';
+import { NodeModule, noteLoad, registerLoadWrapper } from './load-wrappers.js';
 import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { codedError, describeValue } from './errors.js';
 import { startMonitorFromEnv } from './monitor.js';
@@ -70,7 +69,7 @@ function definitionOf(name: string): PatchDefinition {
 
 /** True for an entry that names an npm package rather than a builtin or a global. */
 function isPackageEntry(definition: PatchDefinition): boolean {
-  return definition.module !== undefined && !isBuiltin(definition.module);
+  return definition.module !== undefined && !NodeModule.isBuiltin(definition.module);
 }
 
 /** The object a builtin's or global's definition changes. */
@@ -327,7 +326,7 @@ function packageOf(name: string): string {
  *   them that entries name).
  */
 function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
-  const Module = require('node:module') as {
+  const Module = NodeModule as unknown as {
     _load(request: string, parent: unknown, isMain: boolean): unknown;
     _resolveFilename(request: string, parent: unknown, isMain: boolean): string;
   };
@@ -340,7 +339,7 @@ function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
     // installed (by name, so that an alias such as `koa2` counts as its
     // package, as require-in-the-middle counts it).
     let filename: string | undefined;
-    if (typeof request === 'string' && !isBuiltin(request)) {
+    if (typeof request === 'string' && !NodeModule.isBuiltin(request)) {
       if (isAbsolute(request)) {
         filename = request;
       } else if (requireHook === undefined && !request.startsWith('.')) {
@@ -423,7 +422,7 @@ function syncESM(): void {
   // Builtins' ESM namespaces are snapshots of the CJS exports object; this
   // refreshes them (names only the builtin already had: additions such as
   // `connectSync` are reached through the default export or greenpatch/green/*).
-  syncBuiltinESMExports();
+  NodeModule.syncBuiltinESMExports();
 }
 
 /**
