@@ -26,9 +26,7 @@ import { isAbsolute, join, sep } from 'node:path';
 
 import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
 import { NodeModule, noteLoad, registerLoadWrapper } from './load-wrappers.js';
-import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { codedError, describeValue } from './errors.js';
-import { startMonitorFromEnv } from './monitor.js';
 import { table, type PatchDefinition } from './patches/index.js';
 
 interface Unhookable {
@@ -468,9 +466,23 @@ export function patchAll(options: PatchOptions = {}): string[] {
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;
   // First, so that a bad GREENPATCH_MONITOR or GREENPATCH_DUMP_ON throws before anything is patched.
-  startMonitorFromEnv();
-  dumpOnSignalFromEnv();
+  diagnosticsFromEnv();
   return patch(wanted);
+}
+
+/**
+ * @internal Starts the hub monitor `GREENPATCH_MONITOR` asks for and installs
+ * the run-info dump on the signal `GREENPATCH_DUMP_ON` names, if set. Their
+ * modules (and the builtins they use) are loaded only then: most processes
+ * set neither, and start-up should not pay for them.
+ */
+export function diagnosticsFromEnv(): void {
+  if ((process.env.GREENPATCH_MONITOR ?? '').trim() !== '') {
+    (require('./monitor.js') as typeof import('./monitor.js')).startMonitorFromEnv();
+  }
+  if ((process.env.GREENPATCH_DUMP_ON ?? '').trim() !== '') {
+    (require('./dump-signal.js') as typeof import('./dump-signal.js')).dumpOnSignalFromEnv();
+  }
 }
 
 /** gevent's spelling of {@link patchAll}. */
