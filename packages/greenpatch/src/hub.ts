@@ -423,7 +423,7 @@ function checkCanBlock(task: Task, what: string): void {
   if (pending !== undefined) {
     task.pending = undefined;
     addCallerStack()(pending.error, what, task);
-    throw pending.error; // node-do-not-add-exception-line
+    throw pending.error; //! node-do-not-add-exception-line
   }
   if (!Fiber.carriesAsyncScopes && executionAsyncId() !== task.entryAsyncId) {
     // Node keeps one stack of async scopes per thread. The engine carries
@@ -460,7 +460,7 @@ function suspendTask(task: Task): unknown {
     // its caller's frames. The marker on the throw keeps Node from printing
     // this line of greenpatch's above the stack when nothing catches it.
     addCallerStack()(value, what, task);
-    throw value; // node-do-not-add-exception-line
+    throw value; //! node-do-not-add-exception-line
   }
   return value;
 }

@@ -13,10 +13,12 @@ type NodeModuleClass = typeof import('node:module');
  * returns, taken from this module's own `module.constructor` where that is
  * it: loading `node:module` also loads lib/module.js and parts of Node's ES
  * module loader, which stock Node does not load at start-up. (A module
- * system that makes its own `module` objects gets `node:module` itself.)
+ * system that makes its own module objects gets `node:module` itself.)
  */
 export const NodeModule: NodeModuleClass = (() => {
-  const own = module.constructor as Partial<NodeModuleClass> & { _load?: unknown };
+  // This file's module object: in the bundle (dist/runtime.js), `module` is
+  // the bundler's stand-in and the cache holds the real one.
+  const own = (require.cache[__filename] ?? module).constructor as Partial<NodeModuleClass> & { _load?: unknown };
   if (typeof own._load === 'function' && typeof own.createRequire === 'function' && typeof own.isBuiltin === 'function') {
     return own as NodeModuleClass;
   }
