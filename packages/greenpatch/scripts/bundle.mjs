@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // Bundles the runtime after tsc (`pnpm build` runs both), in dist/:
 //
-// - dist/runtime.js: every module of the runtime in one file (esbuild). A
-//   process that loads greenpatch/register reads, resolves and compiles one
-//   file instead of some fifty, which was most of the hook's start-up cost.
-//   Each module in it still runs only when first required, as before.
+// - the modules of the runtime in two files (esbuild): dist/runtime-start.js
+//   holds what `greenpatch/register` runs for any program (register.js and
+//   what it imports, and the green modules of the patches applied at
+//   start-up), dist/runtime.js the rest. A hooked process reads, resolves
+//   and compiles one file instead of some fifty, which was most of the
+//   hook's start-up cost, and compiles none of the code it does not run
+//   (compiling is per byte). Each module still runs only when first
+//   required, as before; a module requires one of the other file through
+//   its stub.
 // - at each module's own path (dist/hub.js, dist/green/fs.js, ...), in place
 //   of tsc's output, a stub whose module.exports is that module's exports
 //   object from the bundle, so that `greenpatch`, `greenpatch/register`,
@@ -18,8 +23,8 @@
 //
 // A plain `tsc -p packages/greenpatch` afterwards puts tsc's files back: the
 // package then works unbundled (slower to start) until this runs again.
-// Stack traces name dist/runtime.js; with --enable-source-maps, src/*.ts
-// (runtime.js.map chains tsc's maps).
+// Stack traces name dist/runtime*.js; with --enable-source-maps, src/*.ts
+// (their maps chain tsc's).
 import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -27,7 +32,14 @@ import { fileURLToPath } from 'node:url';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const RUNTIME = 'runtime.js';
-const MARK = 'bundled into runtime.js';
+const START = 'runtime-start.js';
+const MARK = 'bundled into runtime';
+/**
+ * The modules greenpatch/register runs for an empty program, besides
+ * register.js's imports: the green modules of the entries applied at
+ * start-up (fs, which Node loads itself, and the global Atomics).
+ */
+const START_ROOTS = ['register.js', 'green/fs.js', 'green/atomics.js'];
 
 if (!existsSync(join(dist, 'index.js')) || readFileSync(join(dist, 'index.js'), 'utf8').includes(MARK)) {
   console.error(`bundle.mjs: ${dist} holds no fresh tsc output; run \`tsc -p tsconfig.json\` first`);
@@ -47,18 +59,40 @@ function walk(dir, prefix = '') {
 
 const files = walk(dist);
 /** The command-line tool stays as tsc wrote it. */
-const bundled = (rel) => rel.endsWith('.js') && !rel.startsWith('cli/') && rel !== RUNTIME;
+const bundled = (rel) => rel.endsWith('.js') && !rel.startsWith('cli/') && rel !== RUNTIME && rel !== START;
 const modules = files.filter(bundled);
+const sources = new Map(modules.map((rel) => [rel, readFileSync(join(dist, rel), 'utf8')]));
 
-// One loader for all modules: load('hub.js') is hub.js's exports.
-const entry =
-  'const modules = {\n' +
-  modules.map((rel) => `  ${JSON.stringify(rel)}: () => require(${JSON.stringify(`./${rel}`)}),\n`).join('') +
-  '};\n' +
-  'module.exports = function load(name) {\n  return modules[name]();\n};\n';
+/** The modules `rel` requires at its top level (tsc writes those unindented), as paths in dist/. */
+function imports(rel) {
+  const found = [];
+  for (const m of sources.get(rel).matchAll(/^(?!\s).*?\brequire\("(\.{1,2}\/[^"]+)"\)/gm)) {
+    found.push(relative(dist, join(dist, dirname(rel), m[1])).split(sep).join('/'));
+  }
+  return found.filter((dep) => sources.has(dep));
+}
 
-await build({
-  stdin: { contents: entry, resolveDir: dist, sourcefile: 'runtime-entry.js', loader: 'js' },
+const startSet = new Set();
+const pending = [...START_ROOTS];
+while (pending.length > 0) {
+  const rel = pending.pop();
+  if (startSet.has(rel) || !sources.has(rel)) continue;
+  startSet.add(rel);
+  pending.push(...imports(rel));
+}
+const bundleOf = (rel) => (startSet.has(rel) ? START : RUNTIME);
+
+for (const file of [START, RUNTIME]) await bundle(file, modules.filter((rel) => bundleOf(rel) === file));
+
+async function bundle(file, members) {
+  // One loader per file: load('hub.js') is hub.js's exports.
+  const entry =
+    'const modules = {\n' +
+    members.map((rel) => `  ${JSON.stringify(rel)}: () => require(${JSON.stringify(`./${rel}`)}),\n`).join('') +
+    '};\n' +
+    'module.exports = function load(name) {\n  return modules[name]();\n};\n';
+  await build({
+  stdin: { contents: entry, resolveDir: dist, sourcefile: `${file}-entry.js`, loader: 'js' },
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -74,31 +108,47 @@ await build({
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
-  // thread-pool.js resolves its worker file beside itself: runtime.js sits in the same directory.
+  // thread-pool.js resolves its worker file beside itself: the bundles sit in the same directory.
   logOverride: { 'require-resolve-not-external': 'silent' },
-  outfile: join(dist, RUNTIME),
+  outfile: join(dist, file),
+  plugins: [
+    {
+      // A module of the other file is required through its stub.
+      name: 'other-file',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (args) => {
+          const rel = relative(dist, join(args.resolveDir, args.path)).split(sep).join('/');
+          if (!sources.has(rel) || bundleOf(rel) === file) return undefined;
+          return { path: `./${rel}`, external: true };
+        });
+      },
+    },
+  ],
 });
+  markersBackOnTheirLines(file, members);
+}
 
-// Each marker back onto its throw's line; its own line stays, empty, so that the source map still holds.
-const runtimeFile = join(dist, RUNTIME);
-const lines = readFileSync(runtimeFile, 'utf8').split('\n');
-let markers = 0;
-for (let i = 1; i < lines.length; i++) {
-  if (lines[i].trim() !== '//! node-do-not-add-exception-line') continue;
-  lines[i - 1] += ' //! node-do-not-add-exception-line';
-  lines[i] = '';
-  markers++;
+/** Each marker back onto its throw's line; its own line stays, empty, so that the source map still holds. */
+function markersBackOnTheirLines(file, members) {
+  const lines = readFileSync(join(dist, file), 'utf8').split('\n');
+  let markers = 0;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i].trim() !== '//! node-do-not-add-exception-line') continue;
+    lines[i - 1] += ' //! node-do-not-add-exception-line';
+    lines[i] = '';
+    markers++;
+  }
+  const marked = members.reduce((n, rel) => n + sources.get(rel).split('node-do-not-add-exception-line').length - 1, 0);
+  if (markers !== marked) {
+    console.error(`bundle.mjs: ${marked} throws marked node-do-not-add-exception-line, ${markers} found in ${file}`);
+    process.exit(1);
+  }
+  writeFileSync(join(dist, file), lines.join('\n'));
 }
-const marked = modules.reduce((n, rel) => n + readFileSync(join(dist, rel), 'utf8').split('node-do-not-add-exception-line').length - 1, 0);
-if (markers !== marked) {
-  console.error(`bundle.mjs: ${marked} throws marked node-do-not-add-exception-line, ${markers} found in ${RUNTIME}`);
-  process.exit(1);
-}
-writeFileSync(runtimeFile, lines.join('\n'));
 
 /** The stub at `rel`: the module from the bundle, and its export names for ES module importers. */
 function stub(rel, source) {
-  const runtime = relative(dirname(join(dist, rel)), join(dist, RUNTIME)).split(sep).join('/');
+  const runtime = relative(dirname(join(dist, rel)), join(dist, bundleOf(rel))).split(sep).join('/');
   const names = new Set();
   for (const m of source.matchAll(/\bexports\.([A-Za-z_$][\w$]*)\s*=/g)) names.add(m[1]);
   for (const m of source.matchAll(/Object\.defineProperty\(exports,\s*"([^"]+)"/g)) if (m[1] !== '__esModule') names.add(m[1]);
@@ -106,7 +156,7 @@ function stub(rel, source) {
   const esModule = /Object\.defineProperty\(exports,\s*"__esModule"/.test(source);
   let text =
     '"use strict";\n' +
-    `// src/${rel.replace(/\.js$/, '.ts')}, ${MARK} with the rest of the runtime (scripts/bundle.mjs).\n` +
+    `// src/${rel.replace(/\.js$/, '.ts')}, ${MARK}${bundleOf(rel) === START ? '-start' : ''}.js (scripts/bundle.mjs).\n` +
     `module.exports = require(${JSON.stringify(runtime.startsWith('.') ? runtime : `./${runtime}`)})(${JSON.stringify(rel)});\n`;
   if (names.size > 0 || reexports.length > 0 || esModule) {
     text += '// The names ES modules may import from here: Node reads them from this source. Never runs.\n';
@@ -121,7 +171,7 @@ function stub(rel, source) {
 
 for (const rel of modules) {
   const file = join(dist, rel);
-  writeFileSync(file, stub(rel, readFileSync(file, 'utf8')));
+  writeFileSync(file, stub(rel, sources.get(rel)));
   // Its map is now part of runtime.js.map.
   rmSync(`${file}.map`, { force: true });
 }
