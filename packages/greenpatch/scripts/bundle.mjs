@@ -90,7 +90,7 @@ async function bundle(file, members) {
     'const modules = {\n' +
     members.map((rel) => `  ${JSON.stringify(rel)}: () => require(${JSON.stringify(`./${rel}`)}),\n`).join('') +
     '};\n' +
-    'module.exports = function load(name) {\n  return modules[name]();\n};\n';
+    'module.exports = function loadBundledModule(name) {\n  return modules[name]();\n};\n';
   await build({
   stdin: { contents: entry, resolveDir: dist, sourcefile: `${file}-entry.js`, loader: 'js' },
   bundle: true,
@@ -99,7 +99,7 @@ async function bundle(file, members) {
   target: 'node20',
   // Dependencies (@greenpatch/fibers, require-in-the-middle...) stay packages of their own.
   packages: 'external',
-  // Functions keep their names (util.inspect, thread labels) where bundling renames them.
+  // Functions and classes keep their names (util.inspect, stack traces) where bundling renames them (class Timeout becomes _Timeout).
   keepNames: true,
   // Node leaves out the source line of an uncaught error thrown on a line
   // that says node-do-not-add-exception-line: kept as a `//!` comment, which
