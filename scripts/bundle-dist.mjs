@@ -1,48 +1,58 @@
 #!/usr/bin/env node
-// Bundles the runtime after tsc (`pnpm build` runs both), in dist/:
+// Bundles a package's runtime after tsc (its `pnpm build` runs both), in
+// its dist/:
 //
-// - the modules of the runtime in two files (esbuild): dist/runtime-start.js
-//   holds what `greenpatch/register` runs for any program (register.js and
-//   what it imports, and the green modules of the patches applied at
-//   start-up), dist/runtime.js the rest. A hooked process reads, resolves
-//   and compiles one file instead of some fifty, which was most of the
-//   hook's start-up cost, and compiles none of the code it does not run
-//   (compiling is per byte). Each module still runs only when first
-//   required, as before; a module requires one of the other file through
-//   its stub.
+//   node ../../scripts/bundle-dist.mjs --start <module,...> [--keep <dir/,...>]
+//
+// - the package's modules in two files (esbuild): dist/runtime-start.js holds
+//   the --start modules and what they import at top level (what a process
+//   runs at start-up: for greenpatch, what `greenpatch/register` runs for
+//   every program, so register.js with the green modules of the patches
+//   applied at start-up, fs (which Node loads itself) and the global
+//   Atomics; for @greenpatch/fibers, its main module), dist/runtime.js the
+//   rest. A process reads, resolves and
+//   compiles one file instead of one per module (about 0.1 ms each, most of
+//   greenpatch/register's start-up cost before), and compiles none of the
+//   code it does not run (compiling is per byte). Each module still runs
+//   only when first required, as before; a module requires one of the
+//   other file through its stub.
 // - at each module's own path (dist/hub.js, dist/green/fs.js, ...), in place
 //   of tsc's output, a stub whose module.exports is that module's exports
-//   object from the bundle, so that `greenpatch`, `greenpatch/register`,
-//   `greenpatch/green/*` and any path into dist/ share one instance of each
-//   module (one hub). The stub lists the module's export names for ES module
+//   object from its bundle, so that every way into the package (its exports
+//   map, a path into dist/) shares one instance of each module (one hub, one
+//   fiber engine). The stub lists the module's export names for ES module
 //   importers, which Node reads from a CommonJS file's source.
-// - the rest as tsc wrote it: declarations (.d.ts) and their maps, the ES
-//   module files (.mjs), and the command-line tool (cli/), a program of its
-//   own whose files resolve paths relative to their own directory and reach
-//   the runtime through the stubs.
+// - the rest as tsc wrote it: declarations (.d.ts) and their maps, ES module
+//   files (.mjs), and the --keep directories (greenpatch's cli/, a program
+//   of its own whose files resolve paths relative to their own directory
+//   and reach the runtime through the stubs).
 //
-// A plain `tsc -p packages/greenpatch` afterwards puts tsc's files back: the
-// package then works unbundled (slower to start) until this runs again.
-// Stack traces name dist/runtime*.js; with --enable-source-maps, src/*.ts
-// (their maps chain tsc's).
+// A plain `tsc` afterwards puts tsc's files back: the package then works
+// unbundled (slower to start) until this runs again. Stack traces name
+// dist/runtime*.js; with --enable-source-maps, src/*.ts (their maps chain
+// tsc's).
 import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const args = process.argv.slice(2);
+const option = (name) => {
+  const at = args.indexOf(name);
+  return at >= 0 && at + 1 < args.length ? args[at + 1].split(',').filter(Boolean) : [];
+};
+const dist = join(process.cwd(), 'dist');
 const RUNTIME = 'runtime.js';
 const START = 'runtime-start.js';
 const MARK = 'bundled into runtime';
-/**
- * The modules greenpatch/register runs for an empty program, besides
- * register.js's imports: the green modules of the entries applied at
- * start-up (fs, which Node loads itself, and the global Atomics).
- */
-const START_ROOTS = ['register.js', 'green/fs.js', 'green/atomics.js'];
+const START_ROOTS = option('--start');
+const KEEP = option('--keep');
+if (START_ROOTS.length === 0) {
+  console.error('usage: bundle-dist.mjs --start <module,...> [--keep <dir/,...>] (in the package directory)');
+  process.exit(2);
+}
 
 if (!existsSync(join(dist, 'index.js')) || readFileSync(join(dist, 'index.js'), 'utf8').includes(MARK)) {
-  console.error(`bundle.mjs: ${dist} holds no fresh tsc output; run \`tsc -p tsconfig.json\` first`);
+  console.error(`bundle-dist.mjs: ${dist} holds no fresh tsc output; run \`tsc -p tsconfig.json\` first`);
   process.exit(1);
 }
 
@@ -58,18 +68,24 @@ function walk(dir, prefix = '') {
 }
 
 const files = walk(dist);
-/** The command-line tool stays as tsc wrote it. */
-const bundled = (rel) => rel.endsWith('.js') && !rel.startsWith('cli/') && rel !== RUNTIME && rel !== START;
+const bundled = (rel) => rel.endsWith('.js') && !KEEP.some((dir) => rel.startsWith(dir)) && rel !== RUNTIME && rel !== START;
 const modules = files.filter(bundled);
 const sources = new Map(modules.map((rel) => [rel, readFileSync(join(dist, rel), 'utf8')]));
+
+/** The module in dist/ that `request` (relative) names from directory `from`, as CommonJS resolves it; undefined if none. */
+function moduleAt(from, request) {
+  const path = relative(dist, join(from, request)).split(sep).join('/');
+  return [path, `${path}.js`, `${path}/index.js`].find((candidate) => sources.has(candidate));
+}
 
 /** The modules `rel` requires at its top level (tsc writes those unindented), as paths in dist/. */
 function imports(rel) {
   const found = [];
   for (const m of sources.get(rel).matchAll(/^(?!\s).*?\brequire\("(\.{1,2}\/[^"]+)"\)/gm)) {
-    found.push(relative(dist, join(dist, dirname(rel), m[1])).split(sep).join('/'));
+    const dep = moduleAt(join(dist, dirname(rel)), m[1]);
+    if (dep !== undefined) found.push(dep);
   }
-  return found.filter((dep) => sources.has(dep));
+  return found;
 }
 
 const startSet = new Set();
@@ -83,6 +99,16 @@ while (pending.length > 0) {
 const bundleOf = (rel) => (startSet.has(rel) ? START : RUNTIME);
 
 for (const file of [START, RUNTIME]) await bundle(file, modules.filter((rel) => bundleOf(rel) === file));
+
+// One instance of each module: none may be in both files (a require the
+// plugin did not send through a stub would put a copy in the other).
+const inBundle = (file) =>
+  new Set([...readFileSync(join(dist, file), 'utf8').matchAll(/^\/\/ (?:.*\/)?dist\/(\S+\.js)$/gm)].map((m) => m[1]));
+const twice = [...inBundle(START)].filter((rel) => inBundle(RUNTIME).has(rel));
+if (twice.length > 0) {
+  console.error(`bundle-dist.mjs: in both bundles: ${twice.join(', ')}`);
+  process.exit(1);
+}
 
 async function bundle(file, members) {
   // One loader per file: load('hub.js') is hub.js's exports.
@@ -108,7 +134,7 @@ async function bundle(file, members) {
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
-  // thread-pool.js resolves its worker file beside itself: the bundles sit in the same directory.
+  // greenpatch's thread-pool.js resolves its worker file beside itself: the bundles sit in the same directory.
   logOverride: { 'require-resolve-not-external': 'silent' },
   outfile: join(dist, file),
   plugins: [
@@ -117,8 +143,8 @@ async function bundle(file, members) {
       name: 'other-file',
       setup(b) {
         b.onResolve({ filter: /^\.\.?\// }, (args) => {
-          const rel = relative(dist, join(args.resolveDir, args.path)).split(sep).join('/');
-          if (!sources.has(rel) || bundleOf(rel) === file) return undefined;
+          const rel = moduleAt(args.resolveDir, args.path);
+          if (rel === undefined || bundleOf(rel) === file) return undefined;
           return { path: `./${rel}`, external: true };
         });
       },
@@ -140,7 +166,7 @@ function markersBackOnTheirLines(file, members) {
   }
   const marked = members.reduce((n, rel) => n + sources.get(rel).split('node-do-not-add-exception-line').length - 1, 0);
   if (markers !== marked) {
-    console.error(`bundle.mjs: ${marked} throws marked node-do-not-add-exception-line, ${markers} found in ${file}`);
+    console.error(`bundle-dist.mjs: ${marked} throws marked node-do-not-add-exception-line, ${markers} found in ${file}`);
     process.exit(1);
   }
   writeFileSync(join(dist, file), lines.join('\n'));
@@ -156,7 +182,7 @@ function stub(rel, source) {
   const esModule = /Object\.defineProperty\(exports,\s*"__esModule"/.test(source);
   let text =
     '"use strict";\n' +
-    `// src/${rel.replace(/\.js$/, '.ts')}, ${MARK}${bundleOf(rel) === START ? '-start' : ''}.js (scripts/bundle.mjs).\n` +
+    `// src/${rel.replace(/\.js$/, '.ts')}, ${MARK}${bundleOf(rel) === START ? '-start' : ''}.js (scripts/bundle-dist.mjs).\n` +
     `module.exports = require(${JSON.stringify(runtime.startsWith('.') ? runtime : `./${runtime}`)})(${JSON.stringify(rel)});\n`;
   if (names.size > 0 || reexports.length > 0 || esModule) {
     text += '// The names ES modules may import from here: Node reads them from this source. Never runs.\n';
