@@ -3,6 +3,7 @@
 // its dist/:
 //
 //   node ../../scripts/bundle-dist.mjs --start <module,...> [--keep <dir/,...>]
+//   (each package's `bundle` script, which its `build` runs)
 //
 // - the package's modules in two files (esbuild): dist/runtime-start.js holds
 //   the --start modules and what they import at top level (what a process
