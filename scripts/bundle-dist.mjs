@@ -8,9 +8,9 @@
 // - the package's modules in two files (esbuild): dist/runtime-start.js holds
 //   the --start modules and what they import at top level (what a process
 //   runs at start-up: for greenpatch, what `greenpatch/register` runs for
-//   every program, so register.js with the green modules of the patches
-//   applied at start-up, fs (which Node loads itself) and the global
-//   Atomics; for @greenpatch/fibers, its main module), dist/runtime.js the
+//   every program, so register.js with the cooperative functions of the
+//   patches applied at start-up, fs's (Node loads fs itself) and the global
+//   Atomics'; for @greenpatch/fibers, its main module), dist/runtime.js the
 //   rest. A process reads, resolves and
 //   compiles one file instead of one per module (about 0.1 ms each, most of
 //   greenpatch/register's start-up cost before), and compiles none of the
