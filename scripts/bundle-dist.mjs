@@ -184,7 +184,12 @@ function stub(rel, source) {
   let text =
     '"use strict";\n' +
     `// src/${rel.replace(/\.js$/, '.ts')}, ${MARK}${bundleOf(rel) === START ? '-start' : ''}.js (scripts/bundle-dist.mjs).\n` +
-    `module.exports = require(${JSON.stringify(runtime.startsWith('.') ? runtime : `./${runtime}`)})(${JSON.stringify(rel)});\n`;
+    // Not `module.exports = require(...)(...)`: Node's reader of CommonJS
+    // exports for ES importers would take that for a re-export of the whole
+    // bundle and read all of it (Node 20 and 22 read every module an ES
+    // module imports this way).
+    `const load = require(${JSON.stringify(runtime.startsWith('.') ? runtime : `./${runtime}`)});\n` +
+    `module.exports = load(${JSON.stringify(rel)});\n`;
   if (names.size > 0 || reexports.length > 0 || esModule) {
     text += '// The names ES modules may import from here: Node reads them from this source. Never runs.\n';
     text += 'if (0) {\n';
