@@ -1,6 +1,6 @@
 // Which of greenpatch's modules a child process ran. tsc writes one file per
 // module; `pnpm build` then bundles them into dist/runtime-start.js and
-// dist/runtime.js (scripts/bundle.mjs), where each still runs only when first required,
+// dist/runtime.js (scripts/bundle-dist.mjs), where each still runs only when first required,
 // inside a wrapper function named by its path. V8's coverage
 // (NODE_V8_COVERAGE) counts the calls of every function, so it tells which
 // ran in either layout, where require.cache sees only files.
