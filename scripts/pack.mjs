@@ -3,7 +3,7 @@
 //
 //   node scripts/pack.mjs [--out DIR] [--no-prebuilds]     (pnpm pack:all)
 //
-// 1. Builds the TypeScript of every package.
+// 1. Builds the TypeScript of every package, and bundles the runtimes.
 // 2. Builds the addon for every Node major in NODE_MAJORS on linux-x64 and
 //    linux-arm64 into packages/fibers/prebuilds/ (scripts/build-native.mjs;
 //    kept when up to date). x64 builds use the node binary and headers of the
@@ -38,7 +38,13 @@ const license = join(root, 'LICENSE');
 if (!existsSync(license)) fail('there is no LICENSE at the root of the repository to ship with the packages');
 
 const tsc = join(root, 'node_modules', '.bin', 'tsc');
-for (const dir of PACKAGES) execFileSync(tsc, ['-p', join(root, dir)], { stdio: 'inherit' });
+for (const dir of PACKAGES) {
+  execFileSync(tsc, ['-p', join(root, dir)], { stdio: 'inherit' });
+  // The runtime bundled as `pnpm build` does it (scripts/bundle-dist.mjs).
+  if (JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')).scripts?.bundle !== undefined) {
+    execFileSync('npm', ['run', '-s', 'bundle'], { cwd: join(root, dir), stdio: 'inherit' });
+  }
+}
 
 if (withPrebuilds) {
   const buildNative = join(root, 'packages/fibers/scripts/build-native.mjs');

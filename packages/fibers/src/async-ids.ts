@@ -9,19 +9,46 @@
 // process.binding('async_wrap'), which warns, and is not the way on 24+).
 //
 // The functions that push and pop are internal to node; they are reached
-// once, at load, through the public inspector API: they are variables of the
-// closure of async_hooks.executionAsyncId, which the inspector lists under
-// [[Scopes]] (same names on Node 20 to 26). Where that fails (node built
-// without the inspector, names changed) `asyncIds` is undefined and a fiber
-// must not suspend inside an async scope (the hub refuses it).
-import { executionAsyncId, executionAsyncResource } from 'node:async_hooks';
+// through the public inspector API: they are variables of the closure of
+// async_hooks.executionAsyncId, which the inspector lists under [[Scopes]]
+// (same names on Node 20 to 26). Loading the inspector (and the
+// worker_threads and stream modules it loads) costs every process start-up
+// milliseconds, so they are reached only when first needed (see
+// onEnter/onYield): until then each entry of a fiber notes the public
+// (executionAsyncId, triggerAsyncId) pair, and a fiber that yields with the
+// same pair on top has pushed nothing it has not popped, save one case the
+// pair cannot tell: a scope entered again inside the fiber, identical to the
+// one it was entered in. Only AsyncResource scopes can be entered again by
+// JavaScript (a handle's or a timer's is entered by the event loop, which
+// does not run inside a fiber), and contexts with id 0 (promise jobs, native
+// callbacks without a context) all look alike: a fiber entered in one of
+// those reaches the internals before it starts, so that its depth is known.
+// Where the inspector is missing (node built without it) or the reach fails
+// (names changed) nothing is carried and a fiber must not suspend inside an
+// async scope (the hub refuses it; Fiber.yield() throws ERR_FIBER_ASYNC_SCOPE
+// where it could not be refused beforehand).
+import { AsyncResource, executionAsyncId, executionAsyncResource, triggerAsyncId } from 'node:async_hooks';
+import { codedError } from './errors';
 
 /** One entry of node's async-id stack. */
 type Entry = [asyncId: number, triggerId: number, resource: object];
 
-export interface AsyncIds {
+/** What a fiber's entry noted (the Core of fiber.ts holds these fields). */
+export interface AsyncMark {
+  /** Depth of node's async-id stack when the fiber was last entered; -1 when entered before the internals were reached. */
+  asyncBase: number;
+  /** executionAsyncId() and triggerAsyncId() when the fiber was last entered. */
+  asyncEntryId: number;
+  asyncEntryTrigger: number;
+  /** The async-id stack entries it had pushed when it last yielded. */
+  asyncSaved: Entry[] | undefined;
+}
+
+interface AsyncIds {
   /** How many entries the stack holds now. */
   depth(): number;
+  /** The depth at which (asyncId, triggerId) was on top, searching down from the top; -1 when it is not in the stack. */
+  depthOf(asyncId: number, triggerId: number): number;
   /** Pops the entries above `base` (oldest first in the result); undefined when none. */
   save(base: number): Entry[] | undefined;
   /** Pushes back entries returned by save(). */
@@ -29,7 +56,7 @@ export interface AsyncIds {
 }
 
 interface Internals {
-  async_wrap: { constants: Record<string, number> };
+  async_wrap: { constants: Record<string, number>; async_ids_stack: Float64Array };
   async_hook_fields: Uint32Array;
   async_id_fields: Float64Array;
   pushAsyncContext: (asyncId: number, triggerId: number, resource: object) => void;
@@ -115,7 +142,8 @@ function build(): AsyncIds | undefined {
     typeof popAsyncContext !== 'function' ||
     kStackLength === undefined ||
     kExecutionAsyncId === undefined ||
-    kTriggerAsyncId === undefined
+    kTriggerAsyncId === undefined ||
+    !(internals.async_wrap.async_ids_stack instanceof Float64Array)
   ) {
     return undefined;
   }
@@ -123,6 +151,17 @@ function build(): AsyncIds | undefined {
   if (ids[kExecutionAsyncId] !== executionAsyncId()) return undefined;
   return {
     depth: () => fields[kStackLength]!,
+    depthOf(asyncId, triggerId) {
+      const top = fields[kStackLength]!;
+      if (ids[kExecutionAsyncId] === asyncId && ids[kTriggerAsyncId] === triggerId) return top;
+      // Entry k saved the pair that was on top before it: the pair at depth k.
+      // Read each time: node replaces the array when the stack outgrows it.
+      const stack = internals.async_wrap.async_ids_stack;
+      for (let depth = top - 1; depth >= 0; depth--) {
+        if (stack[2 * depth] === asyncId && stack[2 * depth + 1] === triggerId) return depth;
+      }
+      return -1;
+    },
     save(base) {
       const n = fields[kStackLength]! - base;
       if (n <= 0) return undefined;
@@ -140,5 +179,62 @@ function build(): AsyncIds | undefined {
   };
 }
 
-/** Access to node's async-id stack, or undefined where it cannot be reached. */
-export const asyncIds: AsyncIds | undefined = build();
+/** The internals once reached; null when reaching them failed; undefined until tried. */
+let asyncIds: AsyncIds | null | undefined = process.features.inspector ? undefined : null;
+
+function reached(): AsyncIds | null {
+  if (asyncIds === undefined) asyncIds = build() ?? null;
+  return asyncIds;
+}
+
+/** Whether fibers carry their async scopes: the inspector is there and reaching the internals has not failed. */
+export function carriesAsyncScopes(): boolean {
+  return asyncIds !== null;
+}
+
+/** Notes where `mark`'s fiber is entered and pushes back its saved entries; called just before entering it. */
+export function onEnter(mark: AsyncMark): void {
+  let ids = asyncIds;
+  if (ids === undefined) {
+    const asyncId = executionAsyncId();
+    if (asyncId !== 0 && !(executionAsyncResource() instanceof AsyncResource)) {
+      mark.asyncBase = -1;
+      mark.asyncEntryId = asyncId;
+      mark.asyncEntryTrigger = triggerAsyncId();
+      return;
+    }
+    ids = reached();
+  }
+  if (ids === null) return;
+  mark.asyncBase = ids.depth();
+  const saved = mark.asyncSaved;
+  if (saved !== undefined) {
+    mark.asyncSaved = undefined;
+    ids.restore(saved);
+  }
+}
+
+/** Pops and keeps with `mark` the entries its fiber pushed since it was entered; called as it yields. */
+export function onYield(mark: AsyncMark): void {
+  let ids = asyncIds;
+  if (ids === null) return;
+  if (ids === undefined || mark.asyncBase < 0) {
+    // Entered before the internals were reached, not in a context it could enter again.
+    if (executionAsyncId() === mark.asyncEntryId && triggerAsyncId() === mark.asyncEntryTrigger) return;
+    ids = reached();
+    if (ids === null) throw asyncScopeError();
+    // Not in the stack: it was emptied since the entry (node clears it when
+    // an 'uncaughtException' listener handles an error), and all it holds
+    // now was pushed by this fiber since.
+    mark.asyncBase = Math.max(0, ids.depthOf(mark.asyncEntryId, mark.asyncEntryTrigger));
+  }
+  mark.asyncSaved = ids.save(mark.asyncBase);
+}
+
+function asyncScopeError(): Error {
+  return codedError(
+    'ERR_FIBER_ASYNC_SCOPE',
+    'A fiber cannot yield inside an async scope it entered (AsyncResource#runInAsyncScope) on this Node: ' +
+      "node's async-id stack cannot be reached here",
+  );
+}

@@ -1,6 +1,6 @@
 // The node-fibers API on top of the native coroutine handle.
 import { binding, CoroutineState, type NativeCoroutine } from './binding';
-import { asyncIds } from './async-ids';
+import { carriesAsyncScopes, onEnter, onYield, type AsyncMark } from './async-ids';
 import { codedError } from './errors';
 
 /** A fiber: a function with a stack of its own that can stop at `Fiber.yield()` and be resumed. */
@@ -82,7 +82,8 @@ export interface FiberConstructor {
    * True where the engine carries node's async-id stack with each fiber, so
    * that a fiber may suspend inside `AsyncResource#runInAsyncScope()` or an
    * `AsyncResource.bind()` function (see async-ids.ts); false on a node
-   * built without the inspector.
+   * built without the inspector, or once node's async-id stack was found
+   * out of reach.
    */
   readonly carriesAsyncScopes: boolean;
   /**
@@ -115,7 +116,7 @@ export class FiberResetError extends Error {
 }
 
 /** What outlives the Fiber object: the collection unwinder holds this. */
-interface Core {
+interface Core extends AsyncMark {
   co: NativeCoroutine;
   /**
    * Set while the fiber is being unwound (reset() or collection): as in
@@ -123,22 +124,11 @@ interface Core {
    * so a loop that catches it still runs to its end.
    */
   zombie: FiberResetError | undefined;
-  /** Depth of node's async-id stack when the fiber was last entered. */
-  asyncBase: number;
-  /** The async-id stack entries it had pushed when it last yielded. */
-  asyncSaved: ReturnType<NonNullable<typeof asyncIds>['save']>;
 }
 
 /** Enters `core`'s coroutine with its async-id stack entries pushed back (see async-ids.ts). */
 function resumeCore(core: Core, value: unknown, throwing: boolean, fn?: (value: unknown) => unknown): unknown {
-  if (asyncIds !== undefined) {
-    core.asyncBase = asyncIds.depth();
-    const saved = core.asyncSaved;
-    if (saved !== undefined) {
-      core.asyncSaved = undefined;
-      asyncIds.restore(saved);
-    }
-  }
+  onEnter(core);
   return core.co.resume(value, throwing, fn);
 }
 
@@ -208,7 +198,7 @@ const FiberFunction = function Fiber(this: Fiber | undefined, fn: (value?: unkno
     throw codedError('ERR_INVALID_ARG_TYPE', 'The "fn" argument must be a function', TypeError);
   }
   const co = new binding.Coroutine();
-  const core: Core = { co, zombie: undefined, asyncBase: 0, asyncSaved: undefined };
+  const core: Core = { co, zombie: undefined, asyncBase: 0, asyncEntryId: 0, asyncEntryTrigger: 0, asyncSaved: undefined };
   Object.defineProperty(this, kState, { value: { fn, co, core, owner: this } });
   unwinder.register(this, core);
   return this;
@@ -269,7 +259,7 @@ Object.defineProperties(FiberFunction, {
       const zombie = currentCore?.zombie;
       if (zombie !== undefined) throw zombie;
       // Async scopes entered in this fiber leave the stack with it.
-      if (asyncIds !== undefined && currentCore !== undefined) currentCore.asyncSaved = asyncIds.save(currentCore.asyncBase);
+      if (currentCore !== undefined) onYield(currentCore);
       return binding.suspend(value);
     },
     writable: true,
@@ -312,7 +302,7 @@ Object.defineProperties(FiberFunction, {
     value: FiberResetError,
   },
   carriesAsyncScopes: {
-    value: asyncIds !== undefined,
+    get: carriesAsyncScopes,
   },
   reportUncaught: {
     value: function reportUncaught(fn: () => unknown, keep?: (error: unknown) => boolean): boolean {

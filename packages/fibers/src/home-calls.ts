@@ -9,7 +9,6 @@
 // callers (https, tls.connect, fetch, servers) go through the same exports.
 // tls is loaded only on the threads backend: loading it costs start-up time
 // that the native backend has no reason to pay.
-import { syncBuiltinESMExports } from 'node:module';
 import type { Binding } from './binding';
 
 const routed = ['createSecureContext', 'setDefaultCACertificates'] as const;
@@ -31,5 +30,5 @@ export function routeHomeCalls(binding: Binding): void {
     exports[name] = wrapped;
     changed = true;
   }
-  if (changed) syncBuiltinESMExports();
+  if (changed) (require('node:module') as typeof import('node:module')).syncBuiltinESMExports();
 }

@@ -67,3 +67,61 @@ test('1,000 yields inside runInAsyncScope and bind across 50 fibers, under --for
   t.is(r.status, 0);
   t.deepEqual(JSON.parse(r.stdout), { yields: 1500, bad: [], results: true });
 });
+
+// Node's async internals are reached only when first needed, so that loading
+// the module loads no inspector: here from inside a fiber, two levels deep,
+// whose entries predate the reach (their depth is found from the stack).
+test('the async-id stack is reached when a fiber first yields inside a scope, from inside nested fibers', (t) => {
+  const script = `
+    const Fiber = require(${JSON.stringify(fibersPath)});
+    const { AsyncResource, createHook, executionAsyncId, triggerAsyncId } = require('node:async_hooks');
+    createHook({ init() {}, before() {}, after() {} }).enable();
+    const inspectorLoaded = () => process.moduleLoadList.includes('NativeModule inspector');
+    const steps = [];
+    const bad = [];
+    const check = (where, r) => {
+      if (executionAsyncId() !== r.asyncId() || triggerAsyncId() !== r.triggerAsyncId()) bad.push(where);
+    };
+    steps.push('loaded ' + inspectorLoaded());
+    const outerScope = new AsyncResource('outer');
+    const innerScope = new AsyncResource('inner');
+    const inner = Fiber(() => {
+      innerScope.runInAsyncScope(() => {
+        steps.push('inner yields ' + inspectorLoaded());
+        Fiber.yield();
+        check('inner resumed', innerScope);
+      });
+      steps.push('inner done');
+    });
+    const outer = Fiber(() => {
+      inner.run();
+      steps.push('outer after inner ' + inspectorLoaded());
+      outerScope.runInAsyncScope(() => {
+        Fiber.yield();
+        check('outer resumed', outerScope);
+        inner.run();
+        check('outer after inner again', outerScope);
+      });
+      steps.push('outer done');
+    });
+    setImmediate(() => {
+      const mine = executionAsyncId();
+      outer.run();
+      if (executionAsyncId() !== mine) bad.push('immediate after outer');
+      setImmediate(() => {
+        const mine = executionAsyncId();
+        outer.run();
+        if (executionAsyncId() !== mine) bad.push('second immediate after outer');
+        console.log(JSON.stringify({ carries: Fiber.carriesAsyncScopes, steps, bad }));
+      });
+    });
+  `;
+  const r = spawnSync(process.execPath, ['--force-async-hooks-checks', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  t.is(r.stderr, '');
+  t.is(r.status, 0);
+  t.deepEqual(JSON.parse(r.stdout), {
+    carries: true,
+    steps: ['loaded false', 'inner yields false', 'outer after inner true', 'inner done', 'outer done'],
+    bad: [],
+  });
+});

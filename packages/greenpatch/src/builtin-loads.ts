@@ -16,10 +16,9 @@
 // sees it). Loads by greenpatch's and @greenpatch/fibers' own modules are not
 // the program's and give none (green/net.js loads http; patching http then
 // would load green/http.js in the middle of green/net.js's own loading).
-import Module = require('node:module');
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { noteLoad, registerLoadWrapper } from './load-wrappers.js';
+import { NodeModule as Module, noteLoad, registerLoadWrapper } from './load-wrappers.js';
 
 let ownDirs: string[] | undefined;
 

@@ -1,17 +1,16 @@
 // Printing run info on a signal: GREENPATCH_DUMP_ON=SIGUSR2 (read by
 // greenpatch/register and patchAll()) or dumpRunInfoOn('SIGUSR2').
-import { constants } from 'node:os';
+// os and run-info.js are loaded when a dump is asked for, not at every start-up.
 import { reportError } from './error-handler.js';
 import { codedError, describeValue } from './errors.js';
-import { formatRunInfo } from './run-info.js';
 
-const signalNumbers = constants.signals as Record<string, number | undefined>;
 /** Signals a listener cannot take (KILL, STOP) or must not (faults, after which no JavaScript is safe). */
 const refused = new Set(['SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL']);
 const installed = new Set<string>();
 
 function dump(): void {
   try {
+    const { formatRunInfo } = require('./run-info.js') as typeof import('./run-info.js');
     process.stderr.write(formatRunInfo());
   } catch (error) {
     reportError(error, undefined);
@@ -23,11 +22,12 @@ function signalName(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   let name = value.trim().toUpperCase();
   if (!name.startsWith('SIG')) name = `SIG${name}`;
+  const signalNumbers = (require('node:os') as typeof import('node:os')).constants.signals as Record<string, number | undefined>;
   return signalNumbers[name] !== undefined && !refused.has(name) ? name : undefined;
 }
 
 /**
- * Writes {@link formatRunInfo}'s dump of every live green thread to stderr
+ * Writes `formatRunInfo()`'s dump of every live green thread to stderr
  * each time the process receives `signal` (e.g. `'SIGUSR2'`; `kill -USR2
  * <pid>`). Listening replaces the signal's default action (for SIGUSR2,
  * ending the process), as any `process.on(signal)` listener does; it does

@@ -3,7 +3,6 @@
 // Replaceable with setErrorHandler(); stderr by default. A thread's error
 // can instead be made fatal (setUnwaitedErrorPolicy, GREENPATCH_UNWAITED_ERRORS),
 // raised as Node raises an uncaught exception.
-import { Script } from 'node:vm';
 import { codedError, describeValue } from './errors.js';
 import type { GreenThread } from './greenthread.js';
 
@@ -153,6 +152,8 @@ export function reportUnwaitedError(error: unknown, thread: ReportedThread): voi
 function raiseUncaught(error: unknown, name: unknown): void {
   // Inside a line comment: nothing in the name may end the line.
   const who = JSON.stringify(String(name)).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  // vm is loaded here, when such an error is raised, not at every start-up.
+  const { Script } = require('node:vm') as typeof import('node:vm');
   const thrower = new Script(
     `(function (error) {\nthrow error; // green thread ${who} ended with this error and nobody waits for it (unwaited-error policy: fatal)\n})`,
     { filename: 'greenpatch:unwaited-error' },

@@ -18,9 +18,18 @@ import {
 import { WaiterList, type LinkCallback, type Linkable } from './linkable.js';
 import { addLive, removeLive, type LiveLinks } from './live-threads.js';
 import type { GreenPool } from './pool.js';
-import { inspectThread, labelOf } from './run-info.js';
 import { exitChannel, killChannel, spawnChannel } from './thread-channels.js';
 import { startTimer } from './timer.js';
+
+/** @internal A function's name for a default thread name: '' when it has none (or a strange one). */
+export function labelOf(fn: Function): string {
+  try {
+    const name = fn.name;
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
+  }
+}
 
 let threadCount = 0;
 
@@ -366,6 +375,8 @@ export class GreenThread<T = unknown> extends Task implements Linkable<GreenThre
    * spawned it, its pool, its value or error.
    */
   [inspect.custom](depth: number, options: import('node:util').InspectOptionsStylized, inspectFn: typeof inspect): string {
+    // run-info.js is loaded when a thread is first inspected, not at start-up.
+    const { inspectThread } = require('./run-info.js') as typeof import('./run-info.js');
     return inspectThread(this, depth, options, inspectFn);
   }
 }

@@ -21,8 +21,6 @@
 // fiber reuse is fiber-reuse.ts, unhandled errors error-handler.ts.
 import { executionAsyncId } from 'node:async_hooks';
 import Fiber = require('@greenpatch/fibers');
-import { AWAIT_HINT, inPromiseContinuation } from './await-hint.js';
-import { addCallerStack } from './caller-stack.js';
 import { noteBlock, noteResumed, stackProbe } from './block-site.js';
 import { contextNeedsArming } from './context-arming.js';
 import { reportError } from './error-handler.js';
@@ -225,6 +223,19 @@ export function mayBlock(): boolean {
   return task !== undefined && (Fiber.carriesAsyncScopes || task.entryAsyncId === executionAsyncId());
 }
 
+// The error paths' helpers are loaded when an error first takes them, not at start-up.
+
+/** The hint blockingOnHubError() adds for a caller in a promise continuation; '' elsewhere. */
+function awaitHint(): string {
+  const { AWAIT_HINT, inPromiseContinuation } = require('./await-hint.js') as typeof import('./await-hint.js');
+  return inPromiseContinuation() ? AWAIT_HINT : '';
+}
+
+/** caller-stack.js's addCallerStack. */
+function addCallerStack(): typeof import('./caller-stack.js').addCallerStack {
+  return (require('./caller-stack.js') as typeof import('./caller-stack.js')).addCallerStack;
+}
+
 /**
  * The error thrown when a blocking call is made outside any green thread:
  * code `ERR_GREENPATCH_BLOCKING_ON_HUB`, with a message naming the call, and
@@ -235,7 +246,7 @@ export function blockingOnHubError(what: string): Error {
   return codedError(
     'ERR_GREENPATCH_BLOCKING_ON_HUB',
     `${typeof what === 'string' ? what : describeValue(what)} cannot block the hub: call it from a green thread (spawn)` +
-      (inPromiseContinuation() ? AWAIT_HINT : ''),
+      awaitHint(),
   );
 }
 
@@ -411,8 +422,8 @@ function checkCanBlock(task: Task, what: string): void {
   const pending = task.pending;
   if (pending !== undefined) {
     task.pending = undefined;
-    addCallerStack(pending.error, what, task);
-    throw pending.error; // node-do-not-add-exception-line
+    addCallerStack()(pending.error, what, task);
+    throw pending.error; //! node-do-not-add-exception-line
   }
   if (!Fiber.carriesAsyncScopes && executionAsyncId() !== task.entryAsyncId) {
     // Node keeps one stack of async scopes per thread. The engine carries
@@ -448,8 +459,8 @@ function suspendTask(task: Task): unknown {
     // Still on the thread's stack, inside the blocking call: the error gets
     // its caller's frames. The marker on the throw keeps Node from printing
     // this line of greenpatch's above the stack when nothing catches it.
-    addCallerStack(value, what, task);
-    throw value; // node-do-not-add-exception-line
+    addCallerStack()(value, what, task);
+    throw value; //! node-do-not-add-exception-line
   }
   return value;
 }

@@ -3,30 +3,37 @@
 import { dirname, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-// dist/, and src/ where source maps (--enable-source-maps) name the frames.
-const places: string[] = [];
-for (const dir of [__dirname, join(__dirname, '..', 'src')]) places.push(dir + sep, pathToFileURL(dir).href + '/');
-// The fiber engine, and the module hooks the patcher installs (their frames
-// show in every require() once npm entries of the patch table are armed).
-for (const name of ['@greenpatch/fibers', 'require-in-the-middle', 'import-in-the-middle']) {
-  try {
-    const dir = dirname(require.resolve(name));
-    places.push(dir + sep, pathToFileURL(dir).href + '/');
-    // the fiber engine's sources, for source-mapped frames
-    if (name === '@greenpatch/fibers') places.push(join(dir, '..', 'src') + sep);
-  } catch {
-    // resolved from a bundle or an unusual layout: its frames count as the user's
+let places: string[] | undefined;
+
+/** Where greenpatch's files are; found when first asked (resolving packages costs start-up time). */
+function findPlaces(): string[] {
+  const found: string[] = [];
+  // dist/, and src/ where source maps (--enable-source-maps) name the frames.
+  for (const dir of [__dirname, join(__dirname, '..', 'src')]) found.push(dir + sep, pathToFileURL(dir).href + '/');
+  // The fiber engine, and the module hooks the patcher installs (their frames
+  // show in every require() once npm entries of the patch table are armed).
+  for (const name of ['@greenpatch/fibers', 'require-in-the-middle', 'import-in-the-middle']) {
+    try {
+      const dir = dirname(require.resolve(name));
+      found.push(dir + sep, pathToFileURL(dir).href + '/');
+      // the fiber engine's sources, for source-mapped frames
+      if (name === '@greenpatch/fibers') found.push(join(dir, '..', 'src') + sep);
+    } catch {
+      // resolved from a bundle or an unusual layout: its frames count as the user's
+    }
   }
+  return found;
 }
 
 /** @internal The paths and file URLs (each ending in a separator) of greenpatch's own code. */
 export function internalPlaces(): readonly string[] {
+  places ??= findPlaces();
   return places;
 }
 
 /** @internal True when `text` (a formatted frame, or a file name or URL) is inside greenpatch. */
 export function isInternalFrame(text: string): boolean {
-  for (const place of places) if (text.includes(place)) return true;
+  for (const place of internalPlaces()) if (text.includes(place)) return true;
   return false;
 }
 

@@ -4,9 +4,27 @@
 // receiver, so with a wrapper in place Node's own loader frame loses the name
 // `Module._load` that stock Node prints. Wrappers register here, and
 // withNodesLoad() puts Node's own function back for the time of a read.
-import Module = require('node:module');
-
 import { captureWithRoom } from './internal-frames.js';
+
+type NodeModuleClass = typeof import('node:module');
+
+/**
+ * @internal Node's CommonJS `Module` class, the object `require('node:module')`
+ * returns, taken from this module's own `module.constructor` where that is
+ * it: loading `node:module` also loads lib/module.js and parts of Node's ES
+ * module loader, which stock Node does not load at start-up. (A module
+ * system that makes its own module objects gets `node:module` itself.)
+ */
+export const NodeModule: NodeModuleClass = (() => {
+  // This file's module object: in the bundle (dist/runtime.js), `module` is
+  // the bundler's stand-in and the cache holds the real one.
+  const own = (require.cache[__filename] ?? module).constructor as Partial<NodeModuleClass> & { _load?: unknown };
+  if (typeof own._load === 'function' && typeof own.createRequire === 'function' && typeof own.isBuiltin === 'function') {
+    return own as NodeModuleClass;
+  }
+  return require('node:module') as NodeModuleClass;
+})();
+const Module = NodeModule;
 
 type Loader = { _load: Function };
 

@@ -8,7 +8,7 @@
 // in shared memory at every green-thread switch and on a heartbeat timer;
 // the worker takes the stack through the inspector. Off, it costs nothing
 // but one check per switch.
-import { isMainThread, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
 import { reportError } from './error-handler.js';
@@ -193,6 +193,8 @@ export function startMonitor(options: MonitorOptions = {}): Promise<void> {
   if (onReport !== undefined && typeof onReport !== 'function') {
     throw codedError('ERR_INVALID_ARG_TYPE', 'The "onReport" option must be a function', TypeError);
   }
+  // worker_threads is loaded when a monitor starts, not at every start-up.
+  const { isMainThread, Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
   if (!isMainThread) {
     throw codedError(
       'ERR_GREENPATCH_MONITOR_MAIN_THREAD',
@@ -294,7 +296,8 @@ export function monitorRunning(): boolean {
  */
 export function startMonitorFromEnv(): void {
   const value = process.env.GREENPATCH_MONITOR?.trim() ?? '';
-  if (value === '' || value === '0' || running !== undefined || !isMainThread) return;
+  if (value === '' || value === '0' || running !== undefined) return;
+  if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return;
   const ms = Number(value);
   if (!Number.isFinite(ms) || ms < 1) {
     throw codedError(

@@ -23,15 +23,12 @@
 // an armed package; import-in-the-middle only when the ESM hooks are on
 // (`--import greenpatch/register` turns them on when the program first
 // imports an ES module import-in-the-middle must wrap: esm-package-hooks.ts).
-import { isBuiltin, syncBuiltinESMExports } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 
 import { builtinLoaded, watchBuiltinLoads } from './builtin-loads.js';
-import { noteLoad, registerLoadWrapper } from './load-wrappers.js';
-import { dumpOnSignalFromEnv } from './dump-signal.js';
+import { NodeModule, noteLoad, registerLoadWrapper } from './load-wrappers.js';
 import { codedError, describeValue } from './errors.js';
-import { startMonitorFromEnv } from './monitor.js';
 import { table, type PatchDefinition } from './patches/index.js';
 
 interface Unhookable {
@@ -72,7 +69,7 @@ function definitionOf(name: string): PatchDefinition {
 
 /** True for an entry that names an npm package rather than a builtin or a global. */
 function isPackageEntry(definition: PatchDefinition): boolean {
-  return definition.module !== undefined && !isBuiltin(definition.module);
+  return definition.module !== undefined && !NodeModule.isBuiltin(definition.module);
 }
 
 /** The object a builtin's or global's definition changes. */
@@ -336,7 +333,7 @@ function packageOf(name: string): string {
  *   them that entries name).
  */
 function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
-  const Module = require('node:module') as {
+  const Module = NodeModule as unknown as {
     _load(request: string, parent: unknown, isMain: boolean): unknown;
     _resolveFilename(request: string, parent: unknown, isMain: boolean): string;
   };
@@ -349,7 +346,7 @@ function hookPackageLoads(names: ReadonlySet<string>): Unhookable {
     // installed (by name, so that an alias such as `koa2` counts as its
     // package, as require-in-the-middle counts it).
     let filename: string | undefined;
-    if (typeof request === 'string' && !isBuiltin(request)) {
+    if (typeof request === 'string' && !NodeModule.isBuiltin(request)) {
       if (isAbsolute(request)) {
         filename = request;
       } else if (requireHook === undefined && !request.startsWith('.')) {
@@ -440,7 +437,7 @@ function syncESM(): void {
   // Builtins' ESM namespaces are snapshots of the CJS exports object; this
   // refreshes them (names only the builtin already had: additions such as
   // `connectSync` are reached through the default export or greenpatch/green/*).
-  syncBuiltinESMExports();
+  NodeModule.syncBuiltinESMExports();
 }
 
 /**
@@ -486,9 +483,23 @@ export function patchAll(options: PatchOptions = {}): string[] {
   const wanted: Record<string, boolean> = {};
   for (const definition of table) wanted[definition.name] = options[definition.name] ?? definition.byDefault !== false;
   // First, so that a bad GREENPATCH_MONITOR or GREENPATCH_DUMP_ON throws before anything is patched.
-  startMonitorFromEnv();
-  dumpOnSignalFromEnv();
+  diagnosticsFromEnv();
   return patch(wanted);
+}
+
+/**
+ * @internal Starts the hub monitor `GREENPATCH_MONITOR` asks for and installs
+ * the run-info dump on the signal `GREENPATCH_DUMP_ON` names, if set. Their
+ * modules (and the builtins they use) are loaded only then: most processes
+ * set neither, and start-up should not pay for them.
+ */
+export function diagnosticsFromEnv(): void {
+  if ((process.env.GREENPATCH_MONITOR ?? '').trim() !== '') {
+    (require('./monitor.js') as typeof import('./monitor.js')).startMonitorFromEnv();
+  }
+  if ((process.env.GREENPATCH_DUMP_ON ?? '').trim() !== '') {
+    (require('./dump-signal.js') as typeof import('./dump-signal.js')).dumpOnSignalFromEnv();
+  }
 }
 
 /** gevent's spelling of {@link patchAll}. */

@@ -10,19 +10,16 @@
 // which evaluates the module graph on the calling stack. An ES entry that uses
 // top-level await cannot be required; it is imported as Node would, and its
 // top-level code then runs on the hub (it awaits instead of blocking).
-import Module = require('node:module');
 import Fiber = require('@greenpatch/fibers');
 
 import { asStockEntryStack, entryStart } from './entry-stack.js';
 import { switchIn } from './hub.js';
-import { dumpOnSignalFromEnv } from './dump-signal.js';
 import { getUnwaitedErrorPolicy } from './error-handler.js';
 import { GreenThread } from './greenthread.js';
 import { watchMainThread } from './main-thread-watch.js';
 import { moduleFormat } from './module-format.js';
-import { expectMainLoad, withNodesLoad } from './load-wrappers.js';
-import { startMonitorFromEnv } from './monitor.js';
-import { applyArmedBuiltins, parsePatchList, patch } from './patcher.js';
+import { expectMainLoad, NodeModule as Module, withNodesLoad } from './load-wrappers.js';
+import { applyArmedBuiltins, diagnosticsFromEnv, parsePatchList, patch } from './patcher.js';
 // What the patches add to Node's builtins, for TypeScript (an empty module at run time).
 import './builtin-types.js';
 
@@ -133,8 +130,7 @@ export function start(): void {
   started = true;
   // A bad value of any is a start-up error, like one of GREENPATCH_PATCH.
   getUnwaitedErrorPolicy();
-  startMonitorFromEnv();
-  dumpOnSignalFromEnv();
+  diagnosticsFromEnv();
   patch(parsePatchList(process.env.GREENPATCH_PATCH));
   M.runMain = runMain;
 }

@@ -71,16 +71,6 @@ export interface RunInfoOptions {
   stacks?: boolean;
 }
 
-/** @internal A function's name for a default thread name: '' when it has none (or a strange one). */
-export function labelOf(fn: Function): string {
-  try {
-    const name = fn.name;
-    return typeof name === 'string' ? name : '';
-  } catch {
-    return '';
-  }
-}
-
 const stateNames: Record<number, ThreadState> = {
   [TaskState.New]: 'unstarted',
   [TaskState.Running]: 'running',

@@ -3,7 +3,9 @@
 // Fiber.yield), stepping out of a fiber, and many steps across many switches.
 // Each child runs under --inspect-brk; it must finish with exit code 0.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect, within } from './helpers/inspector.mjs';
 
@@ -92,6 +94,11 @@ test('fibers: step over Fiber.yield() stops in the same fiber when it is run aga
   t.is(run.stdout, '1,12 2 24\n');
 });
 
+// The file the package's Fiber functions are in: fiber.js as tsc writes it,
+// the bundle of its start-up modules once built (scripts/bundle-dist.mjs).
+const fibersDist = dirname(createRequire(import.meta.url).resolve('@greenpatch/fibers'));
+const fiberFile = existsSync(join(fibersDist, 'runtime-start.js')) ? 'runtime-start.js' : 'fiber.js';
+
 test('fibers: step into fiber.run() and Fiber.yield() enters the package function and steps on in the same flow', async (t) => {
   const run = await drive(t, 'debug-fibers.js', ['MAIN-RUN1', 'BODY-FIRST', 'MAIN-RUN2'], [
     'stepInto', // at MAIN-RUN1: into the package's run()
@@ -104,10 +111,10 @@ test('fibers: step into fiber.run() and Fiber.yield() enters the package functio
   ]);
   t.deepEqual(run.stops, [
     'MAIN-RUN1',
-    'run@fiber.js',
+    `run@${fiberFile}`,
     'BODY-FIRST',
     'BODY-YIELD',
-    'yield_@fiber.js',
+    `yield_@${fiberFile}`,
     'MAIN-RUN2',
     'BODY-AFTER',
   ]);

@@ -3,43 +3,48 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawnCountingModules } from './helpers/module-runs.mjs';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 test('isPatched and patchNames load no green module; patch() loads only what it applies, a builtin when it loads', (t) => {
-  const script = `
-    const gp = require('greenpatch');
-    const loaded = () => Object.keys(require.cache).filter((f) => /[\\\\/]green[\\\\/][a-z_]+\\.js$/.test(f)).map((f) => f.replace(/.*[\\\\/]/, '')).sort();
-    const before = loaded();
-    const names = gp.patchNames();
-    const states = names.map((n) => gp.isPatched(n));
-    const afterReading = loaded();
-    const zlibLoaded = () => process.moduleLoadList.includes('NativeModule zlib');
-    const zlibBefore = zlibLoaded();
-    gp.patch({ zlib: true });
-    const afterPatch = loaded().filter((f) => !before.includes(f));
-    const armed = gp.isPatched('zlib');
-    const zlibAfterPatch = zlibLoaded();
-    const gzipSync = require('node:zlib').gzipSync;
-    const afterLoad = loaded().filter((f) => !before.includes(f));
-    const replaced = gzipSync !== gp.getOriginal('zlib', 'gzipSync');
-    console.log(JSON.stringify({ before, states, afterReading, zlibBefore, afterPatch, armed, zlibAfterPatch, afterLoad, replaced }));
-  `;
-  const r = spawnSync(process.execPath, ['-e', script], { cwd: packageDir, encoding: 'utf8', timeout: 30_000 });
-  t.is(r.stderr, '');
-  const out = JSON.parse(r.stdout);
-  t.true(out.states.every((s) => s === false));
-  t.false(out.before.includes('child_process.js'));
-  t.false(out.before.includes('fs.js'));
-  t.deepEqual(out.afterReading, out.before);
+  // Each step prints the green modules run so far (coverage counts them when the child exits).
+  const steps = ['before', 'afterReading', 'afterPatch', 'afterLoad'];
+  const run = (upTo) => {
+    const script = `
+      const gp = require('greenpatch');
+      const out = {};
+      const zlibLoaded = () => process.moduleLoadList.includes('NativeModule zlib');
+      const step = (name) => { if (name === ${JSON.stringify(upTo)}) { console.log(JSON.stringify(out)); process.exit(0); } };
+      step('before');
+      out.states = gp.patchNames().map((n) => gp.isPatched(n));
+      step('afterReading');
+      out.zlibBefore = zlibLoaded();
+      gp.patch({ zlib: true });
+      out.armed = gp.isPatched('zlib');
+      out.zlibAfterPatch = zlibLoaded();
+      step('afterPatch');
+      const gzipSync = require('node:zlib').gzipSync;
+      out.replaced = gzipSync !== gp.getOriginal('zlib', 'gzipSync');
+      step('afterLoad');
+    `;
+    const { result, modules } = spawnCountingModules(['-e', script], { cwd: packageDir });
+    t.is(result.stderr, '');
+    return { out: JSON.parse(result.stdout), green: modules.filter((m) => /^green\/[a-z_]+\.js$/.test(m)) };
+  };
+  const [before, afterReading, afterPatch, afterLoad] = steps.map(run);
+  t.false(before.green.includes('green/child_process.js'));
+  t.false(before.green.includes('green/fs.js'));
+  t.true(afterReading.out.states.every((s) => s === false));
+  t.deepEqual(afterReading.green, before.green);
   // zlib is not loaded yet: patch() arms its entry and loads neither zlib nor green/zlib.js...
-  t.false(out.zlibBefore);
-  t.deepEqual(out.afterPatch, []);
-  t.true(out.armed);
-  t.false(out.zlibAfterPatch);
+  t.false(afterPatch.out.zlibBefore);
+  t.deepEqual(afterPatch.green, before.green);
+  t.true(afterPatch.out.armed);
+  t.false(afterPatch.out.zlibAfterPatch);
   // ...which the program's first require of zlib then loads and applies.
-  t.deepEqual(out.afterLoad, ['zlib.js']);
-  t.true(out.replaced);
+  t.deepEqual(afterLoad.green.filter((m) => !before.green.includes(m)), ['green/zlib.js']);
+  t.true(afterLoad.out.replaced);
 });
 
 test('an unknown patch name is a coded error', async (t) => {

@@ -70,26 +70,33 @@ int FindSymbols(const std::string& path, uint64_t offsets[kMaxSlots]) {
   const char* base = static_cast<const char*>(map);
   const Elf64_Ehdr* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
   int count = 0;
+  int found = 0;  // required and optional
   bool valid = memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 &&
                eh->e_ident[EI_CLASS] == ELFCLASS64 && eh->e_shentsize == sizeof(Elf64_Shdr) &&
                eh->e_shoff + uint64_t{eh->e_shnum} * sizeof(Elf64_Shdr) <= size;
-  for (int pass = 0; valid && pass < 2; pass++) {
+  // Reading the tables costs every process start-up time (node's .symtab is
+  // megabytes): each stops once every slot is found, and .dynsym, a subset
+  // of .symtab, is read only where there is no .symtab (a stripped build).
+  bool had_symtab = false;
+  for (int pass = 0; valid && pass < 2 && found < kMaxSlots && !(pass == 1 && had_symtab); pass++) {
     const uint32_t wanted = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
     const Elf64_Shdr* sh = reinterpret_cast<const Elf64_Shdr*>(base + eh->e_shoff);
-    for (int i = 0; i < eh->e_shnum; i++) {
+    for (int i = 0; i < eh->e_shnum && found < kMaxSlots; i++) {
       if (sh[i].sh_type != wanted || sh[i].sh_link >= eh->e_shnum) continue;
       const Elf64_Shdr& strtab = sh[sh[i].sh_link];
       if (sh[i].sh_offset + sh[i].sh_size > size || strtab.sh_offset + strtab.sh_size > size) continue;
+      if (pass == 0) had_symtab = true;
       const Elf64_Sym* syms = reinterpret_cast<const Elf64_Sym*>(base + sh[i].sh_offset);
       const char* names = base + strtab.sh_offset;
       size_t nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
-      for (size_t s = 0; s < nsyms; s++) {
+      for (size_t s = 0; s < nsyms && found < kMaxSlots; s++) {
         if (ELF64_ST_TYPE(syms[s].st_info) != STT_TLS || syms[s].st_name >= strtab.sh_size) continue;
         const char* name = names + syms[s].st_name;
         for (int k = 0; k < kMaxSlots; k++) {
           for (const char* wanted_name : kSpecs[k].names) {
             if (offsets[k] == kMissing && wanted_name != nullptr && strcmp(name, wanted_name) == 0) {
               offsets[k] = syms[s].st_value;
+              found++;
               if (kSpecs[k].required) count++;
             }
           }

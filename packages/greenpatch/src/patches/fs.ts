@@ -3,8 +3,9 @@
 // character device, they block only that thread.
 import type { PatchDefinition } from './types.js';
 
-// Loaded when the patch is applied, not when the table is read.
-const green = (): typeof import('../green/fs.js') => require('../green/fs.js');
+// Loaded when the patch is applied, not when the table is read; the
+// functions alone, which green/fs.js re-exports (the very same values).
+const green = (): typeof import('../green/internal/fs-sync.js') => require('../green/internal/fs-sync.js');
 
 export const definition: PatchDefinition = {
   name: 'fs',

@@ -100,7 +100,7 @@ export function recvfrom(this: dgram.Socket, max = Infinity): ReceivedDatagram {
   if (receiver.pending !== undefined) {
     const { error } = receiver.pending;
     receiver.pending = undefined;
-    throw callerError(error, 'socket.recvfrom()'); // node-do-not-add-exception-line
+    throw callerError(error, 'socket.recvfrom()'); //! node-do-not-add-exception-line
   }
   const next = receiver.queue.shift();
   if (next !== undefined) return received(next.data, next.rinfo, max);

@@ -55,7 +55,7 @@ export class SyncResponse {
     const parts: Buffer[] = [];
     let have = 0;
     for (;;) {
-      if (stream.errored) throw callerError(stream.errored, 'response.read()'); // node-do-not-add-exception-line
+      if (stream.errored) throw callerError(stream.errored, 'response.read()'); //! node-do-not-add-exception-line
       const want = n === undefined ? undefined : n - have;
       if (stream.readableLength > 0) {
         const chunk = (want !== undefined && stream.readableLength >= want ? stream.read(want) : stream.read()) as Buffer | null;
@@ -74,7 +74,7 @@ export class SyncResponse {
       if (stream.destroyed) {
         // Destroyed before the end (the connection broke): an error, as the
         // 'aborted'/'error' events would tell an ordinary reader.
-        throw callerError(stream.errored ?? codedError('ECONNRESET', 'The response was cut short'), 'response.read()'); // node-do-not-add-exception-line
+        throw callerError(stream.errored ?? codedError('ECONNRESET', 'The response was cut short'), 'response.read()'); //! node-do-not-add-exception-line
       }
       waitForMore(stream);
     }

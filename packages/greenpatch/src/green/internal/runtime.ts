@@ -4,7 +4,6 @@
 // `*Sync` functions and the socket waiters depend on these few names only.
 import type { EventEmitter } from 'node:events';
 
-import { addCallerStack } from '../../caller-stack.js';
 import { blockOn, currentTaskOrUndefined, requireTask, switchIn, type Register } from '../../hub.js';
 import { captureRejection, closeAfterFailure } from './listener-failure.js';
 import { GreenThread } from '../../greenthread.js';
@@ -39,6 +38,8 @@ export function block<T>(what: string, register: Register<T>): T {
  * callerError(stream.errored, 'socket.recv()')`.
  */
 export function callerError<E>(error: E, what: string): E {
+  // Loaded on this error path, not at start-up.
+  const { addCallerStack } = require('../../caller-stack.js') as typeof import('../../caller-stack.js');
   addCallerStack(error, what, currentTaskOrUndefined());
   return error;
 }

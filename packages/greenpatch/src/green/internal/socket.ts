@@ -29,7 +29,7 @@ function atEnd(stream: Duplex): boolean {
 
 /** Throws the error the stream was destroyed with, as the blocking call `what` of the caller. */
 function throwIfErrored(stream: Duplex, what: string): void {
-  if (stream.errored) throw callerError(stream.errored, what); // node-do-not-add-exception-line
+  if (stream.errored) throw callerError(stream.errored, what); //! node-do-not-add-exception-line
 }
 
 /** Everything buffered, as one chunk (read() may hand out one buffered chunk at a time). */
@@ -156,7 +156,7 @@ export function sendall(this: Duplex, data: Chunk | Uint8Array, encoding?: Buffe
   // on the next tick; we need not wait for it.
   if (this.writableLength === 0 && waiter.writeError === null) return;
   if (waiter.written < waiter.issued) waiter.waitFlushed('socket.sendall()');
-  if (waiter.writeError !== null) throw callerError(waiter.writeError, 'socket.sendall()'); // node-do-not-add-exception-line
+  if (waiter.writeError !== null) throw callerError(waiter.writeError, 'socket.sendall()'); //! node-do-not-add-exception-line
 }
 
 // ---- servers ----
