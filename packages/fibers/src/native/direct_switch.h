@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "interrupt_carry.h"
+
 namespace greenpatch {
 
 class DirectSwitch {
@@ -34,6 +36,10 @@ class DirectSwitch {
   void EndFlow();
   // Gives a finished flow's ThreadState back to V8's free list.
   void Release(void* state);
+  // Whether interrupts raised while one flow is current are carried over at
+  // a switch, and why not when they are not.
+  bool carries_interrupts() const { return carry_.enabled(); }
+  const std::string& carry_note() const { return carry_note_; }
 
  private:
   using Archiver = char* (*)(void* self, char* to);
@@ -63,6 +69,8 @@ class DirectSwitch {
   Method debug_thread_init_ = nullptr;
   void (*set_stack_limit_)(void* stack_guard, uintptr_t limit) = nullptr;
   Method free_thread_resources_ = nullptr;
+  InterruptCarry carry_;
+  std::string carry_note_;
 };
 
 }  // namespace greenpatch
