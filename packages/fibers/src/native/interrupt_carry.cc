@@ -1,6 +1,5 @@
 #include "interrupt_carry.h"
 
-#include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -16,13 +15,14 @@ bool SafeRead(const void* addr, void* out, size_t size) {
   return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
-// glibc's pthread_mutex_t on x86-64: __lock, __count, __owner, __nusers, __kind.
+// The first words of V8's base::RecursiveMutex, both layouts: on V8 11-12 a
+// glibc recursive pthread_mutex_t (__lock, __count, __owner), on V8 13+
+// {owner_, level_, absl::Mutex}. Either way the word at +4 counts this
+// thread's locks, and the owner's thread id is at +8 or +0.
 struct MutexWords {
-  int lock;
+  int w0;
   unsigned count;
-  int owner;
-  unsigned users;
-  int kind;
+  int w8;
 };
 
 // The isolate offset of the mutex `code` (V8's ArchiveStackGuard) locks
@@ -75,20 +75,20 @@ bool InterruptCarry::Init(v8::Isolate* isolate, void* stack_guard, Archiver arch
   stack_guard_ = stack_guard;
   archive_ = archive;
 
-  // The break mutex: a recursive pthread mutex inside the isolate that V8's
-  // RecursiveMutex::Lock gives to this thread and Unlock takes back.
+  // The break mutex: a recursive mutex inside the isolate that V8's
+  // RecursiveMutex::Lock gives to this thread once and Unlock takes back.
   {
     const uintptr_t offset = MutexOffset(reinterpret_cast<uintptr_t>(archive), reinterpret_cast<uintptr_t>(lock_));
     const int self = static_cast<int>(syscall(SYS_gettid));
     MutexWords before{}, held{}, after{};
     void* mutex = static_cast<char*>(static_cast<void*>(isolate)) + offset;
-    bool ok = offset != 0 && offset < 0x40000 && SafeRead(mutex, &before, sizeof(before)) &&
-              (before.kind & 3) == PTHREAD_MUTEX_RECURSIVE_NP && before.owner != self;
+    bool ok = offset != 0 && offset < 0x40000 && SafeRead(mutex, &before, sizeof(before)) && before.w0 != self &&
+              before.w8 != self;
     if (ok) {
       lock_(mutex);
-      ok = SafeRead(mutex, &held, sizeof(held)) && held.owner == self && held.count == 1;
+      ok = SafeRead(mutex, &held, sizeof(held)) && held.count == 1 && (held.w0 == self || held.w8 == self);
       unlock_(mutex);
-      ok = ok && SafeRead(mutex, &after, sizeof(after)) && after.owner != self;
+      ok = ok && SafeRead(mutex, &after, sizeof(after)) && after.w0 != self && after.w8 != self;
     }
     if (!ok) {
       *note = "interrupt carry off: the isolate's break mutex could not be found";
