@@ -50,7 +50,8 @@ uintptr_t MutexOffset(uintptr_t code_address, uintptr_t lock) {
   return 0;
 }
 
-int g_probe_interrupts = 0;
+// Per thread: workers load the engine at the same time.
+thread_local int g_probe_interrupts = 0;
 void ProbeInterrupt(v8::Isolate*, void*) { g_probe_interrupts++; }
 
 }  // namespace
