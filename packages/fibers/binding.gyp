@@ -9,6 +9,7 @@
         "src/native/debugger_relock.cc",
         "src/native/direct_switch.cc",
         "src/native/fiber.cc",
+        "src/native/interrupt_carry.cc",
         "src/native/stack.cc",
         "src/native/handoff.cc",
         "src/native/misuse.cc",

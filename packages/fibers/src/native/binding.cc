@@ -181,6 +181,12 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
   // Which switch path runs ("direct" or "locker") and why.
   set("switchPath", String::NewFromUtf8Literal(isolate, engine->use_direct ? "direct" : "locker"));
   set("switchNote", String::NewFromUtf8(isolate, engine->switch_note.c_str()).ToLocalChecked());
+  // Direct path: true when interrupts are carried over at a switch, or why not.
+  if (engine->use_direct && engine->direct.carries_interrupts()) {
+    set("interruptCarry", v8::True(isolate));
+  } else if (engine->use_direct) {
+    set("interruptCarry", String::NewFromUtf8(isolate, engine->direct.carry_note().c_str()).ToLocalChecked());
+  }
   return true;
 }
 

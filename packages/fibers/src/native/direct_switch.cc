@@ -467,6 +467,10 @@ bool DirectSwitch::CheckRoundTrip(v8::Isolate* isolate, std::string* error) {
     *error = "the context or a handle did not come back from a round trip through the direct switch";
     return false;
   }
+  // Interrupt carry-over has checks of its own; failing them turns off only
+  // the carry.
+  carry_.Init(api_isolate, stack_guard_, guard_archive_, guard_restore_,
+              FindFunctions({std::begin(InterruptCarry::kSymbols), std::end(InterruptCarry::kSymbols)}), &carry_note_);
   return true;
 }
 
@@ -484,7 +488,12 @@ void DirectSwitch::Archive(void** state) {
   to = hsi_archive_(handle_scopes_, to);
   to = isolate_archive_(isolate_, to);
   to = reloc_archive_(isolate_, to);
+  // Interrupts pending for this flow go on to the next one (Restore or
+  // StartFlow delivers them); the break mutex is held until then.
+  carry_.Hold();
+  char* guard = to;
   to = guard_archive_(stack_guard_, to);
+  carry_.Take(guard);
   to = debug_archive_(debug_, to);
   regexp_archive_(regexp_stack_, to);
 }
@@ -495,6 +504,7 @@ void DirectSwitch::Restore(void* state) {
   from = isolate_restore_(isolate_, from);
   from = reloc_restore_(isolate_, from);
   from = guard_restore_(stack_guard_, from);
+  carry_.Deliver();
   // Without a debugger, every flow's Debug state is the initial one, and
   // RestoreDebug's work (a DebugScope and its stack walk) is for debuggers.
   from = *debug_active_ ? debug_restore_(debug_, from) : from + debug_size_;
@@ -506,9 +516,16 @@ void DirectSwitch::StartFlow(uintptr_t js_stack_limit) {
   init_thread_local_(isolate_);
   debug_thread_init_(debug_);
   set_stack_limit_(stack_guard_, js_stack_limit);
+  carry_.Deliver();
 }
 
-void DirectSwitch::EndFlow() { free_thread_resources_(thread_manager_); }
+void DirectSwitch::EndFlow() {
+  // The resumer's Restore() delivers what this flow leaves pending. Taken
+  // after FreeThreadResources(), which reads the live stack guard's limits.
+  carry_.Hold();
+  free_thread_resources_(thread_manager_);
+  carry_.TakeLive();
+}
 
 void DirectSwitch::Release(void* state) { link_into_(state, 0); }
 

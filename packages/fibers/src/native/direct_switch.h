@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "interrupt_carry.h"
+
 namespace greenpatch {
 
 class DirectSwitch {
@@ -45,6 +47,10 @@ class DirectSwitch {
   int* entry_count() const {
     return *reinterpret_cast<int**>(static_cast<char*>(isolate_) + entry_stack_offset_);
   }
+  // Whether interrupts raised while one flow is current are carried over at
+  // a switch, and why not when they are not.
+  bool carries_interrupts() const { return carry_.enabled(); }
+  const std::string& carry_note() const { return carry_note_; }
 
  private:
   bool FindAll(void* isolate, std::string* error);
@@ -93,6 +99,8 @@ class DirectSwitch {
   uintptr_t allocate_space_ = 0;   // ThreadState::AllocateSpace
   uintptr_t space_fns_[4] = {};    // the four ArchiveSpacePerThread() V8 calls there
   const uintptr_t* jslimit_ = nullptr;
+  InterruptCarry carry_;
+  std::string carry_note_;
 };
 
 }  // namespace greenpatch
