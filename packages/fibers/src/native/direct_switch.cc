@@ -26,6 +26,10 @@ bool SafeRead(const void* addr, void* out, size_t size) {
   return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
+// V8's internal functions the direct path calls, found once per process
+// (FindAll).
+std::map<std::string, uintptr_t> v8_functions;
+
 // Addresses of the function symbols in `names`, from the ELF file that holds
 // v8::Locker::IsLocked (the executable, or a shared libnode).
 std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& names) {
@@ -123,8 +127,14 @@ bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
   *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
-  return FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error) &&
-         CheckRoundTrip(isolate, error);
+  if (!(FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error) &&
+        CheckRoundTrip(isolate, error))) {
+    return false;
+  }
+  // Interrupt carry-over has checks of its own; failing them turns off only
+  // the carry.
+  carry_.Init(isolate, stack_guard_, guard_archive_, guard_restore_, v8_functions, &carry_note_);
+  return true;
 #endif
 }
 
@@ -168,9 +178,14 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   // milliseconds where the symbols are not exported); every thread checks
   // its own objects.
   static std::once_flag once;
-  static std::map<std::string, uintptr_t> functions;
-  std::call_once(once, [&] { functions = FindFunctions(names); });
-  std::map<std::string, uintptr_t> fn = functions;
+  std::call_once(once, [&] {
+    // The interrupt carry's too, in the same scan; missing, they turn off
+    // only the carry (Init).
+    std::vector<const char*> lookup(names);
+    lookup.insert(lookup.end(), std::begin(InterruptCarry::kSymbols), std::end(InterruptCarry::kSymbols));
+    v8_functions = FindFunctions(lookup);
+  });
+  std::map<std::string, uintptr_t> fn = v8_functions;
   for (const char* n : names) {
     if (fn.count(n) == 0) {
       *error = std::string("V8 internal function not found: ") + n;
@@ -467,10 +482,6 @@ bool DirectSwitch::CheckRoundTrip(v8::Isolate* isolate, std::string* error) {
     *error = "the context or a handle did not come back from a round trip through the direct switch";
     return false;
   }
-  // Interrupt carry-over has checks of its own; failing them turns off only
-  // the carry.
-  carry_.Init(api_isolate, stack_guard_, guard_archive_, guard_restore_,
-              FindFunctions({std::begin(InterruptCarry::kSymbols), std::end(InterruptCarry::kSymbols)}), &carry_note_);
   return true;
 }
 
