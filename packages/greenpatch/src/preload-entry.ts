@@ -24,7 +24,7 @@
 // import detects, with a warning).
 import Module = require('node:module');
 import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { entryRunFromPreload } from './entry-stack.js';
@@ -80,6 +80,20 @@ function namesSelf(specifier: string, self: string): boolean {
     return false;
   }
   return sameFile(file, self) || (dirname(file) === dirname(self) && sameFile(file, resolve(dirname(self), 'register.js')));
+}
+
+/**
+ * @internal Whether Node will evaluate `--import` modules other than
+ * greenpatch/register before the entry (and no `--loader`): then
+ * `--require greenpatch/register` runs the entry from inside Node's runMain.
+ */
+export function otherImportsGiven(): boolean {
+  const options = nodeOptions();
+  for (const name of ['--loader', '--experimental-loader', '--experimental-default-type']) {
+    if (optionValues(options, name).length > 0) return false;
+  }
+  const self = join(__dirname, 'register.mjs');
+  return optionValues(options, '--import').some((specifier) => !namesSelf(specifier, self));
 }
 
 function inMainThread(): boolean {
@@ -154,7 +168,11 @@ export function runEntry(plan: EntryPlan): void {
   runEntryInGreenThread(plan.file, false);
 }
 
-function runWhenNodeLoadsIt(file: string): void {
+/**
+ * @internal Runs the CommonJS entry `file` in the main green thread when
+ * Node's ES module loader loads it (with `Module._load(file, _, true)`).
+ */
+export function runWhenNodeLoadsIt(file: string): void {
   const original = M._load;
   let done = false;
   const load = function (this: unknown, request: string, parent: unknown, isMain: boolean): unknown {

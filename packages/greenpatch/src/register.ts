@@ -100,7 +100,13 @@ function runMain(this: unknown, main: string = process.argv[1]): void {
     // Not found: let Node report it exactly as it does.
     return Reflect.apply(originalRunMain, this, [main]);
   }
-  if (moduleFormat(file) === 'commonjs') {
+  const isCommonJS = moduleFormat(file) === 'commonjs';
+  if (nodeLoadsEntryAsESM() && (require('./preload-entry.js') as typeof import('./preload-entry.js')).otherImportsGiven()) {
+    // Node's runMain runs the --import modules first: the entry is run from inside it.
+    (require('./entry-after-imports.js') as typeof import('./entry-after-imports.js')).runEntryAfterImports(file, isCommonJS);
+    return Reflect.apply(originalRunMain, this, [main]);
+  }
+  if (isCommonJS) {
     // Node's own entry point, in the green thread, so that the stack below
     // the entry is Node's; unless Node would take its ES module loader
     // there, which loads asynchronously: then its CommonJS loader directly.

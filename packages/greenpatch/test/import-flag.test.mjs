@@ -33,6 +33,14 @@ for (const [file, expected] of [
     t.is(r.code, 0);
   });
 
+  test(`--require greenpatch/register with an --import: the import runs, then the entry in the main green thread (${file})`, async (t) => {
+    // Node's runMain evaluates --import modules: the entry runs from inside it, not in its place.
+    const r = await run(['--require', 'greenpatch/register', '--import', './marker.mjs', file]);
+    t.is(r.stderr, '');
+    t.regex(r.stdout, expected);
+    t.is(r.code, 0);
+  });
+
   test(`greenpatch/register in NODE_OPTIONS, another --import on the command line (${file})`, async (t) => {
     const r = await run(['--import', './marker.mjs', file], { NODE_OPTIONS: '--import greenpatch/register' });
     t.is(r.stderr, '');
