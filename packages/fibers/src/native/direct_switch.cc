@@ -168,6 +168,7 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
       "_ZN2v88internal17ExternalReference23debug_is_active_addressEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference32handle_scope_implementer_addressEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE",
+      "_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference37address_of_regexp_stack_limit_addressEPNS0_7IsolateE",
       // For the check of the archive's size.
       "_ZN2v88internal22HandleScopeImplementer21ArchiveSpacePerThreadEv",
@@ -328,8 +329,10 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   space_fns_[1] = get("_ZN2v88internal5Debug21ArchiveSpacePerThreadEv");
   space_fns_[2] = get("_ZN2v88internal12Bootstrapper21ArchiveSpacePerThreadEv");
   space_fns_[3] = get("_ZN2v88internal11Relocatable21ArchiveSpacePerThreadEv");
-  jslimit_ = reinterpret_cast<const uintptr_t*>(
-      reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE"))(isolate));
+  // The real limit, not the one an interrupt request lowers: another thread
+  // (a concurrent compile job, the collector) may raise one during the check.
+  real_jslimit_ = reinterpret_cast<const uintptr_t*>(reinterpret_cast<AddressOf>(
+      get("_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE"))(isolate));
   return true;
 }
 
@@ -460,12 +463,12 @@ bool DirectSwitch::CheckRoundTrip(v8::Isolate* isolate, std::string* error) {
   v8::Local<v8::Context> entered = isolate->GetEnteredOrMicrotaskContext();
   v8::Local<v8::Object> object = v8::Object::New(isolate);
   v8::Global<v8::Object> same(isolate, object);
-  const uintptr_t limit = *jslimit_;
+  const uintptr_t limit = *real_jslimit_;
   void* state = nullptr;
   Archive(&state);
   // Archived: visible to the collector, and the live stack guard reset.
   const bool listed = first_in_use_(thread_manager_) == state;
-  const bool reset = *jslimit_ != limit;
+  const bool reset = *real_jslimit_ != limit;
   Restore(state);
   const bool unlisted = first_in_use_(thread_manager_) != state;
   Release(state);
@@ -473,7 +476,7 @@ bool DirectSwitch::CheckRoundTrip(v8::Isolate* isolate, std::string* error) {
     *error = "an archived state is not in V8's list of archived threads (the collector would not see it)";
     return false;
   }
-  if (!reset || *jslimit_ != limit) {
+  if (!reset || *real_jslimit_ != limit) {
     *error = "the stack limit did not come back from a round trip through the direct switch";
     return false;
   }

@@ -98,7 +98,7 @@ class DirectSwitch {
   // For the load checks only.
   uintptr_t allocate_space_ = 0;   // ThreadState::AllocateSpace
   uintptr_t space_fns_[4] = {};    // the four ArchiveSpacePerThread() V8 calls there
-  const uintptr_t* jslimit_ = nullptr;
+  const uintptr_t* real_jslimit_ = nullptr;
   InterruptCarry carry_;
   std::string carry_note_;
 };
