@@ -1,4 +1,5 @@
 #include "direct_switch.h"
+#include "safe_read.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -17,14 +18,6 @@
 
 namespace greenpatch {
 namespace {
-
-// Reads `size` bytes at `addr` of this process without faulting: false when
-// any of it is not mapped.
-bool SafeRead(const void* addr, void* out, size_t size) {
-  struct iovec local = {out, size};
-  struct iovec remote = {const_cast<void*>(addr), size};
-  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
-}
 
 // V8's internal functions the direct path calls, found once per process
 // (FindAll).

@@ -1,4 +1,5 @@
 #include "interrupt_carry.h"
+#include "safe_read.h"
 
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -8,12 +9,6 @@
 
 namespace greenpatch {
 namespace {
-
-bool SafeRead(const void* addr, void* out, size_t size) {
-  struct iovec local = {out, size};
-  struct iovec remote = {const_cast<void*>(addr), size};
-  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
-}
 
 // The first words of V8's base::RecursiveMutex, both layouts: on V8 11-12 a
 // glibc recursive pthread_mutex_t (__lock, __count, __owner), on V8 13+
