@@ -3,18 +3,24 @@ import test from 'ava';
 import module from 'node:module';
 import { runFixture } from './helpers/run-fixture.mjs';
 
+// Each green thread got its own reply, the threads waited cooperatively
+// (the hub's timer ran meanwhile), and createSyncFn still hands out one
+// function per worker file. Returns the fixture's report.
+function assertOwnReplies(t, r) {
+  t.is(r.stderr, '');
+  t.is(r.code, 0);
+  const out = JSON.parse(r.stdout);
+  t.deepEqual(out.answers, Array.from({ length: 10 }, (_, id) => ({ id, answer: id * 10 })));
+  t.true(out.ticks > 0);
+  t.true(out.same);
+  return out;
+}
+
 for (const flag of ['--require', '--import']) {
   test(`synckit (${flag} greenpatch/register): ten threads call one sync function, replies arriving in reverse order; each gets its own`, async (t) => {
     t.timeout(40_000);
     const r = await runFixture([flag, 'greenpatch/register', 'apps/synckit.js']);
-    t.is(r.stderr, '');
-    t.is(r.code, 0);
-    const out = JSON.parse(r.stdout);
-    t.deepEqual(out.answers, Array.from({ length: 10 }, (_, id) => ({ id, answer: id * 10 })));
-    // The threads waited cooperatively: the hub's timer ran meanwhile.
-    t.true(out.ticks > 0);
-    // createSyncFn still hands out one function per worker file.
-    t.true(out.same);
+    assertOwnReplies(t, r);
   });
 }
 
@@ -27,12 +33,6 @@ for (const flag of ['--require', '--import']) {
   async (t) => {
     t.timeout(40_000);
     const r = await runFixture(['--import', 'greenpatch/register', 'apps/synckit.mjs']);
-    t.is(r.stderr, '');
-    t.is(r.code, 0);
-    const out = JSON.parse(r.stdout);
-    t.deepEqual(out.answers, Array.from({ length: 10 }, (_, id) => ({ id, answer: id * 10 })));
-    t.true(out.ticks > 0);
-    t.true(out.same);
-    t.true(out.iitm);
+    t.true(assertOwnReplies(t, r).iitm);
   },
 );
