@@ -152,7 +152,41 @@ async function bundle(file, members) {
     },
   ],
 });
+  if (file === START) factoriesCompiledEagerly(file, members);
   markersBackOnTheirLines(file, members);
+}
+
+/**
+ * In the start file, each module's factory as a parenthesized function
+ * expression rather than a method (`"dist/hub.js": (function (exports) {`),
+ * which V8 compiles with the file instead of pre-parsing it then parsing it
+ * again at its first call: every module there runs at start-up anyway.
+ * About 0.2 ms of greenpatch/register's start-up on each major. The
+ * function keeps its name (the property's) for stack traces; only the
+ * changed lines' columns move in the source map.
+ */
+function factoriesCompiledEagerly(file, members) {
+  const lines = readFileSync(join(dist, file), 'utf8').split('\n');
+  let opened = 0;
+  let closed = 0;
+  let inside = false;
+  for (let i = 1; i < lines.length - 1; i++) {
+    const open = /^ {2}("dist\/[^"]+\.js")\(([\w$, ]*)\) \{$/.exec(lines[i]);
+    if (open !== null && lines[i - 1].endsWith('= __commonJS({')) {
+      lines[i] = `  ${open[1]}: (function (${open[2]}) {`;
+      opened++;
+      inside = true;
+    } else if (inside && lines[i] === '  }' && lines[i + 1] === '});') {
+      lines[i] = '  })';
+      closed++;
+      inside = false;
+    }
+  }
+  if (opened !== members.length || closed !== opened) {
+    console.error(`bundle-dist.mjs: ${members.length} modules in ${file}, ${opened} factories found, ${closed} closed`);
+    process.exit(1);
+  }
+  writeFileSync(join(dist, file), lines.join('\n'));
 }
 
 /** Each marker back onto its throw's line; its own line stays, empty, so that the source map still holds. */
