@@ -8,6 +8,7 @@
         "src/native/binding.cc",
         "src/native/debugger_relock.cc",
         "src/native/direct_switch.cc",
+        "src/native/elf_symbols.cc",
         "src/native/fiber.cc",
         "src/native/interrupt_carry.cc",
         "src/native/stack.cc",
