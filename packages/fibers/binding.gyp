@@ -21,6 +21,7 @@
         "src/native/thread_binding.cc",
         "src/native/uncaught.cc",
         "src/native/v8_slots.cc",
+        "src/native/wasm_code_gc.cc",
         "src/native/switch_x86_64.S",
         "src/native/switch_aarch64.S"
       ],
