@@ -8,6 +8,7 @@
         "src/native/binding.cc",
         "src/native/debugger_relock.cc",
         "src/native/direct_switch.cc",
+        "src/native/elf_symbols.cc",
         "src/native/fiber.cc",
         "src/native/interrupt_carry.cc",
         "src/native/stack.cc",
@@ -20,6 +21,7 @@
         "src/native/thread_binding.cc",
         "src/native/uncaught.cc",
         "src/native/v8_slots.cc",
+        "src/native/wasm_code_gc.cc",
         "src/native/switch_x86_64.S",
         "src/native/switch_aarch64.S"
       ],

@@ -55,6 +55,8 @@ export interface Binding {
    * Returns whether fn threw (src/native/uncaught.cc).
    */
   reportUncaught(fn: () => unknown, keep?: (error: unknown) => boolean): boolean;
+  /** Direct path only, for a test: [same, report] comparing the symbol lookup done at load with a full scan of the symbol table (src/native/elf_symbols.cc). */
+  compareSymbolLookups?(): [boolean, string];
   /** Threads backend only: fn() run on the Node thread's own OS thread (see home-calls.ts). */
   callOnHome?(fn: () => unknown): unknown;
 }

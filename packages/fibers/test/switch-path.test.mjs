@@ -114,3 +114,21 @@ test('each worker thread picks its path too, the same way', (t) => {
     t.deepEqual(r.trip, [1, 42]);
   }
 });
+
+test('the symbol lookup at load finds the addresses a full scan of the symbol table finds', (t) => {
+  if (!x64) return t.pass('no direct switch here');
+  // The addon's own test hook (src/native/elf_symbols.cc): the engine's
+  // lookup (dlsym, then the symbol table's fast pass) against every name
+  // of the table compared.
+  const script = `
+    const addon = require(require('node-gyp-build').path(${JSON.stringify(require.resolve('@greenpatch/fibers/package.json').replace(/\/package\.json$/, ''))}));
+    const b = addon.start('native');
+    const [same, report] = b.compareSymbolLookups();
+    process.stdout.write(JSON.stringify({ path: b.switchPath, same, report }));
+  `;
+  const r = load({}, script);
+  t.is(r.path, 'direct');
+  t.true(r.same, r.report);
+  t.regex(r.report, /^\d+ names; (\d+) found by the engine, \1 in the symbol tables \(fast pass\)/);
+  t.is(r.stderr, '');
+});

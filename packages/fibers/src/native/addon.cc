@@ -15,6 +15,7 @@
 #include "backends.h"
 #include "misuse.h"
 #include "uncaught.h"
+#include "wasm_code_gc.h"
 
 namespace greenpatch {
 namespace {
@@ -60,9 +61,8 @@ void Start(const FunctionCallbackInfo<Value>& info) {
   // supported") when it garbage-collects WebAssembly code while any V8
   // thread state is archived, which is what every suspended fiber is, on
   // both backends. fetch() (undici's llhttp) is WebAssembly, so this is
-  // common. Dead wasm code is then kept instead of freed. Set here rather
-  // than through node:v8, whose loading costs every process start-up time.
-  v8::V8::SetFlagsFromString("--no-wasm-code-gc");
+  // common. Dead wasm code is then kept instead of freed.
+  TurnOffWasmCodeGc();
   // Backend-neutral: a V8 and Node call on whichever stack it is made.
   exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "reportUncaught"),
                v8::Function::New(context, ReportUncaught).ToLocalChecked()).Check();

@@ -123,6 +123,15 @@ bool StartEngine(Engine* engine, Isolate* isolate, std::string* error) {
   return true;
 }
 
+// [same, report]: DirectSwitch::CompareSymbolLookups().
+void CompareSymbolLookups(const FunctionCallbackInfo<Value>& info) {
+  Isolate* isolate = info.GetIsolate();
+  std::string report;
+  const bool same = DirectSwitch::CompareSymbolLookups(&report);
+  Local<Value> items[] = {v8::Boolean::New(isolate, same), String::NewFromUtf8(isolate, report.c_str()).ToLocalChecked()};
+  info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
+}
+
 // Picks this thread's switch path once, before its first fiber: `wanted` is
 // "locker", or "auto"/"direct" for the direct path wherever every load check
 // passes (src/binding.ts turns a refused "direct" into an error). Says why
@@ -187,6 +196,8 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
   } else if (engine->use_direct) {
     set("interruptCarry", String::NewFromUtf8(isolate, engine->direct.carry_note().c_str()).ToLocalChecked());
   }
+  // For a test: the fast symbol lookup at load against a full scan.
+  if (engine->use_direct) set("compareSymbolLookups", v8::Function::New(context, CompareSymbolLookups).ToLocalChecked());
   return true;
 }
 

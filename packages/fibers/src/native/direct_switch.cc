@@ -1,4 +1,5 @@
 #include "direct_switch.h"
+#include "elf_symbols.h"
 #include "safe_read.h"
 
 #include <dlfcn.h>
@@ -23,68 +24,47 @@ namespace {
 // (FindAll).
 std::map<std::string, uintptr_t> v8_functions;
 
-// Addresses of the function symbols in `names`, from the ELF file that holds
-// v8::Locker::IsLocked (the executable, or a shared libnode).
-std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& names) {
-  std::map<std::string, uintptr_t> found;
+// Where FindFunctions looks: the ELF file that holds v8::Locker::IsLocked
+// (the executable, or a shared libnode), and its load base.
+bool V8File(std::string* path, uintptr_t* base) {
   Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&v8::Locker::IsLocked), &info) == 0 || info.dli_fname == nullptr) return found;
-  std::string path = info.dli_fname;
-  if (path.empty() || path.find('/') == std::string::npos) path = "/proc/self/exe";
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return found;
+  if (dladdr(reinterpret_cast<void*>(&v8::Locker::IsLocked), &info) == 0 || info.dli_fname == nullptr) return false;
+  *path = info.dli_fname;
+  if (path->empty() || path->find('/') == std::string::npos) *path = "/proc/self/exe";
+  *base = reinterpret_cast<uintptr_t>(info.dli_fbase);
+  return true;
+}
+
+// Addresses of the function symbols in `names`, from that file. With
+// `full_scan`, its symbol table is read without the fast pass (for the test
+// comparing the two).
+std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& names, bool full_scan = false) {
+  std::map<std::string, uintptr_t> found;
+  std::string path;
+  uintptr_t file_base = 0;
   struct stat st;
-  if (fstat(fd, &st) != 0) {
-    close(fd);
-    return found;
-  }
-  size_t size = static_cast<size_t>(st.st_size);
-  const uintptr_t file_base = reinterpret_cast<uintptr_t>(info.dli_fbase);
+  if (!V8File(&path, &file_base) || stat(path.c_str(), &st) != 0) return found;
+  const size_t size = static_cast<size_t>(st.st_size);
   // Exported ones (all of them on Node 20 and 22) from the dynamic linker's
   // hash tables, when they lie in that file (its code is within the file's
-  // size from its base); the others from its symbol tables below.
+  // size from its base); the others from its symbol tables.
+  std::vector<const char*> missing;
   for (const char* n : names) {
     const uintptr_t address = reinterpret_cast<uintptr_t>(dlsym(RTLD_DEFAULT, n));
-    if (address > file_base && address - file_base < size) found[n] = address;
-  }
-  if (found.size() == names.size()) {
-    close(fd);
-    return found;
-  }
-  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED) return found;
-  const char* base = static_cast<const char*>(map);
-  const Elf64_Ehdr* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
-  const uintptr_t load = eh->e_type == ET_DYN ? reinterpret_cast<uintptr_t>(info.dli_fbase) : 0;
-  // Sorted, and searched with strcmp: a std::string per symbol would make
-  // this scan of some 100,000 symbols cost milliseconds at every start.
-  std::vector<const char*> wanted(names);
-  std::sort(wanted.begin(), wanted.end(), [](const char* a, const char* b) { return strcmp(a, b) < 0; });
-  const Elf64_Shdr* sh = reinterpret_cast<const Elf64_Shdr*>(base + eh->e_shoff);
-  // .symtab first (it has every symbol when present), then .dynsym; done
-  // once all are found.
-  for (int k = 0; k < 2 * eh->e_shnum && found.size() < wanted.size(); k++) {
-    const int i = k % eh->e_shnum;
-    if (sh[i].sh_type != (k < eh->e_shnum ? SHT_SYMTAB : SHT_DYNSYM)) continue;
-    const Elf64_Shdr& strtab = sh[sh[i].sh_link];
-    const Elf64_Sym* syms = reinterpret_cast<const Elf64_Sym*>(base + sh[i].sh_offset);
-    const char* strs = base + strtab.sh_offset;
-    for (size_t s = 0; s < sh[i].sh_size / sizeof(Elf64_Sym) && found.size() < wanted.size(); s++) {
-      if (ELF64_ST_TYPE(syms[s].st_info) != STT_FUNC || syms[s].st_value == 0) continue;
-      const char* name = strs + syms[s].st_name;
-      // Every wanted name starts with "_ZN2v8"; one compare of its first
-      // bytes (the names are within the mapped file, NUL-terminated).
-      if (name[0] != '_' || name[1] != 'Z' || name[2] != 'N' || name[3] != '2' || name[4] != 'v' || name[5] != '8') {
-        continue;
-      }
-      auto it = std::lower_bound(wanted.begin(), wanted.end(), name, [](const char* a, const char* b) { return strcmp(a, b) < 0; });
-      if (it != wanted.end() && strcmp(*it, name) == 0 && found.count(*it) == 0) found[*it] = load + syms[s].st_value;
+    if (address > file_base && address - file_base < size) {
+      found[n] = address;
+    } else {
+      missing.push_back(n);
     }
   }
-  munmap(map, size);
+  if (missing.empty()) return found;
+  ElfSymbols elf = FindElfSymbols(path, STT_FUNC, missing, full_scan);
+  for (const auto& [name, value] : elf.values) found[name] = (elf.position_independent ? file_base : 0) + value;
   return found;
 }
+
+// What FindAll looked up, for CompareSymbolLookups.
+std::vector<const char*> looked_up;
 
 // The isolate field that `code` (a small V8 function taking the isolate in
 // %rdi) reads first with a `mov`/`add disp32(%rdi), %r64`: its offset, or 0.
@@ -178,6 +158,7 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
     std::vector<const char*> lookup(names);
     lookup.insert(lookup.end(), std::begin(InterruptCarry::kSymbols), std::end(InterruptCarry::kSymbols));
     v8_functions = FindFunctions(lookup);
+    looked_up = lookup;
   });
   std::map<std::string, uintptr_t> fn = v8_functions;
   for (const char* n : names) {
@@ -535,5 +516,28 @@ void DirectSwitch::EndFlow() {
 }
 
 void DirectSwitch::Release(void* state) { link_into_(state, 0); }
+
+bool DirectSwitch::CompareSymbolLookups(std::string* report) {
+  if (looked_up.empty()) {
+    *report = "the direct path's functions were not looked up in this process";
+    return false;
+  }
+  // As the engine looks them up (exported ones through dlsym), and every
+  // one straight from the symbol table, each with and without the fast pass.
+  std::string path;
+  uintptr_t base = 0;
+  if (!V8File(&path, &base)) {
+    *report = "no file holds v8::Locker::IsLocked";
+    return false;
+  }
+  const ElfSymbols fast = FindElfSymbols(path, STT_FUNC, looked_up);
+  const ElfSymbols full = FindElfSymbols(path, STT_FUNC, looked_up, true);
+  const bool same = FindFunctions(looked_up, true) == v8_functions && fast.values == full.values;
+  *report = std::to_string(looked_up.size()) + " names; " + std::to_string(v8_functions.size()) + " found by the engine, " +
+            std::to_string(fast.values.size()) + " in the symbol tables" +
+            (fast.full_scan ? " (the fast pass missed some: full scan)" : " (fast pass)") +
+            (same ? "; the full scan finds the same addresses" : "; the full scan finds other addresses");
+  return same;
+}
 
 }  // namespace greenpatch

@@ -49,6 +49,10 @@ class DirectSwitch {
   }
   // Whether interrupts raised while one flow is current are carried over at
   // a switch, and why not when they are not.
+  // For a test: the addresses the engine found for V8's functions at load
+  // are the ones a full scan of the symbol table gives (*report says what
+  // was compared).
+  static bool CompareSymbolLookups(std::string* report);
   bool carries_interrupts() const { return carry_.enabled(); }
   const std::string& carry_note() const { return carry_note_; }
 
