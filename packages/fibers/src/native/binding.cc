@@ -187,6 +187,13 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
   } else if (engine->use_direct) {
     set("interruptCarry", String::NewFromUtf8(isolate, engine->direct.carry_note().c_str()).ToLocalChecked());
   }
+  // Direct path: true when the regexp stack stays live across switches
+  // outside a match, or why not.
+  if (engine->use_direct && engine->direct.skips_regexp_stack()) {
+    set("regexpSkip", v8::True(isolate));
+  } else if (engine->use_direct) {
+    set("regexpSkip", String::NewFromUtf8(isolate, engine->direct.regexp_note().c_str()).ToLocalChecked());
+  }
   return true;
 }
 
