@@ -14,6 +14,7 @@
         "src/native/stack.cc",
         "src/native/handoff.cc",
         "src/native/misuse.cc",
+        "src/native/regexp_skip.cc",
         "src/native/settings.cc",
         "src/native/stack_switch.cc",
         "src/native/switch_self_test.cc",

@@ -198,6 +198,13 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
   }
   // For a test: the fast symbol lookup at load against a full scan.
   if (engine->use_direct) set("compareSymbolLookups", v8::Function::New(context, CompareSymbolLookups).ToLocalChecked());
+  // Direct path: true when the regexp stack stays live across switches
+  // outside a match, or why not.
+  if (engine->use_direct && engine->direct.skips_regexp_stack()) {
+    set("regexpSkip", v8::True(isolate));
+  } else if (engine->use_direct) {
+    set("regexpSkip", String::NewFromUtf8(isolate, engine->direct.regexp_note().c_str()).ToLocalChecked());
+  }
   return true;
 }
 

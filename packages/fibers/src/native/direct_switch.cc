@@ -100,10 +100,11 @@ bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
   *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
-  if (!(FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error) &&
-        CheckRoundTrip(isolate, error))) {
-    return false;
-  }
+  if (!(FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error))) return false;
+  // The regexp stack's skip has checks of its own; failing them, every
+  // switch archives it. Before the round trip, which then goes through it.
+  regexp_skip_.Init(isolate, regexp_stack_, regexp_archive_, regexp_restore_, v8_functions, &regexp_note_);
+  if (!CheckRoundTrip(isolate, error)) return false;
   // Interrupt carry-over has checks of its own; failing them turns off only
   // the carry.
   carry_.Init(isolate, stack_guard_, guard_archive_, guard_restore_, v8_functions, &carry_note_);
@@ -153,10 +154,11 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   // its own objects.
   static std::once_flag once;
   std::call_once(once, [&] {
-    // The interrupt carry's too, in the same scan; missing, they turn off
-    // only the carry (Init).
+    // The interrupt carry's and the regexp skip's too, in the same scan;
+    // missing, they turn off only those (Init).
     std::vector<const char*> lookup(names);
     lookup.insert(lookup.end(), std::begin(InterruptCarry::kSymbols), std::end(InterruptCarry::kSymbols));
+    lookup.insert(lookup.end(), std::begin(RegExpSkip::kSymbols), std::end(RegExpSkip::kSymbols));
     v8_functions = FindFunctions(lookup);
     looked_up = lookup;
   });
@@ -483,7 +485,7 @@ void DirectSwitch::Archive(void** state) {
   to = guard_archive_(stack_guard_, to);
   carry_.Take(guard);
   to = debug_archive_(debug_, to);
-  regexp_archive_(regexp_stack_, to);
+  regexp_skip_.Archive(to);
 }
 
 void DirectSwitch::Restore(void* state) {
@@ -496,7 +498,7 @@ void DirectSwitch::Restore(void* state) {
   // Without a debugger, every flow's Debug state is the initial one, and
   // RestoreDebug's work (a DebugScope and its stack walk) is for debuggers.
   from = *debug_active_ ? debug_restore_(debug_, from) : from + debug_size_;
-  regexp_restore_(regexp_stack_, from);
+  regexp_skip_.Restore(from);
   unlink_(state);
 }
 

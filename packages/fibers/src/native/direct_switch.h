@@ -12,6 +12,7 @@
 #include <string>
 
 #include "interrupt_carry.h"
+#include "regexp_skip.h"
 
 namespace greenpatch {
 
@@ -55,6 +56,10 @@ class DirectSwitch {
   static bool CompareSymbolLookups(std::string* report);
   bool carries_interrupts() const { return carry_.enabled(); }
   const std::string& carry_note() const { return carry_note_; }
+  // Whether a flow suspended outside a regexp match leaves the regexp stack
+  // live instead of archiving it, and why not when it does not.
+  bool skips_regexp_stack() const { return regexp_skip_.enabled(); }
+  const std::string& regexp_note() const { return regexp_note_; }
 
  private:
   bool FindAll(void* isolate, std::string* error);
@@ -105,6 +110,8 @@ class DirectSwitch {
   const uintptr_t* real_jslimit_ = nullptr;
   InterruptCarry carry_;
   std::string carry_note_;
+  RegExpSkip regexp_skip_;
+  std::string regexp_note_;
 };
 
 }  // namespace greenpatch
