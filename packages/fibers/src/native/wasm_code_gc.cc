@@ -27,7 +27,8 @@ bool ReadAt(int fd, void* to, size_t n, uint64_t offset) {
 // the struct) where Node exports it (20, 22); elsewhere it is a local
 // symbol, and rather than read the executable's 19 MB symbol table, the
 // whole .data section that holds it (some 170 kB on Node 24 and 26) is
-// searched: the byte must be the only one in it that the flag changes.
+// searched: the byte must be the only one in it that the flag turns from 1
+// to 0 (V8 also records, in its flag list, how the flag was set).
 bool FlagsRange(uintptr_t* start, size_t* size) {
   Dl_info info;
   if (dladdr(reinterpret_cast<void*>(&v8::Locker::IsLocked), &info) == 0 || info.dli_fname == nullptr) return false;
