@@ -100,6 +100,9 @@ bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
   *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
+  // V8's Debug::RestoreDebug, which the checks below call, walks the stack
+  // and may create handles: give them a scope of the checks' own.
+  v8::HandleScope handles(isolate);
   if (!(FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error))) return false;
   // The regexp stack's skip has checks of its own; failing them, every
   // switch archives it. Before the round trip, which then goes through it.
