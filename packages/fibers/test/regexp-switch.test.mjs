@@ -18,10 +18,16 @@ const x64 = process.arch === 'x64' && process.platform === 'linux';
 const major = Number(process.versions.node.split('.')[0]);
 const paths = x64 ? ['direct', 'locker'] : ['locker'];
 
-function run(path, mode) {
+// The fixture's report, after checking it exited cleanly on that path.
+function run(t, path, mode) {
   const env = { ...process.env, GREENPATCH_SWITCH: path };
   delete env.GREENPATCH_BACKEND;
-  return spawnSync(process.execPath, [fixture, '6', mode], { env, encoding: 'utf8', timeout: 100_000 });
+  const r = spawnSync(process.execPath, [fixture, '6', mode], { env, encoding: 'utf8', timeout: 100_000 });
+  t.is(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  t.is(r.stderr, '');
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  t.is(out.path, path);
+  return out;
 }
 
 // Every major: fibers suspended between matches (the skipped archives) and
@@ -29,11 +35,7 @@ function run(path, mode) {
 for (const path of paths) {
   test.serial(`fibers switching between regexp matches keep their results (${path} path)`, (t) => {
     t.timeout(120_000);
-    const r = run(path, 'between');
-    t.is(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
-    t.is(r.stderr, '');
-    const out = JSON.parse(r.stdout.trim().split('\n').pop());
-    t.is(out.path, path);
+    const out = run(t, path, 'between');
     t.is(out.midMatch, 0);
     t.is(out.results.length, 6);
     t.deepEqual(out.results.flat().filter((ok) => !ok), []);
@@ -44,11 +46,7 @@ for (const path of paths) {
 for (const path of major >= 24 ? [] : paths) {
   test.serial(`fibers suspended inside a regexp match resume it correctly (${path} path)`, (t) => {
     t.timeout(120_000);
-    const r = run(path, 'inside');
-    t.is(r.status, 0, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
-    t.is(r.stderr, '');
-    const out = JSON.parse(r.stdout.trim().split('\n').pop());
-    t.is(out.path, path);
+    const out = run(t, path, 'inside');
     t.true(out.midMatch >= 1, 'no fiber was suspended inside a match');
     // Each suspended one ran a nested match before and after its switch.
     t.is(out.nestedOk, 2 * out.midMatch);
