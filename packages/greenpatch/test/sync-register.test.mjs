@@ -17,11 +17,14 @@ const hook = { '--require': require.resolve('greenpatch/register'), '--import': 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'greenpatch-sync-register-'));
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-// Top-level code (the main green thread) runs a child that waits (at most
-// 2 s) for a file that the child of another green thread makes: with
-// child_process patched they overlap and the wait ends on the file; stock,
-// the wait runs out first. Causal, so a loaded machine gives the same order.
-const waitForFlag = 'i=0; while [ ! -e "$1" ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done; rm -f "$1"';
+// Top-level code (the main green thread) runs a child that waits for a file
+// that the child of another green thread makes: with child_process patched
+// they overlap and the wait ends on the file; stock, the other thread cannot
+// start until the wait has run out. Causal, so a loaded machine gives the
+// same order, provided the wait is long enough for the other child to start:
+// $2 polls of 50 ms, 20 s where an overlap is expected (it ends at once on
+// the file), 1 s where the wait must run out.
+const waitForFlag = 'i=0; while [ ! -e "$1" ] && [ $i -lt "$2" ]; do sleep 0.05; i=$((i+1)); done; rm -f "$1"';
 const programs = {
   'main.cjs': `
     const cp = require('node:child_process');
@@ -31,7 +34,7 @@ const programs = {
     const flag = 'flag-' + process.pid;
     const other = spawn(() => { events.push('other start'); cp.execFileSync('touch', [flag]); events.push('other end'); });
     events.push('main start');
-    cp.execFileSync('sh', ['-c', waitForFlag, 'sh', flag]);
+    cp.execFileSync('sh', ['-c', waitForFlag, 'sh', flag, process.env.WAIT_POLLS]);
     events.push('main end');
     other.wait();
     console.log(JSON.stringify({ patched: ${JSON.stringify(names)}.map((n) => isPatched(n)), events }));`,
@@ -44,7 +47,7 @@ const programs = {
     const flag = 'flag-' + process.pid;
     const other = spawn(() => { events.push('other start'); execFileSync('touch', [flag]); events.push('other end'); });
     events.push('main start');
-    execFileSync('sh', ['-c', waitForFlag, 'sh', flag]);
+    execFileSync('sh', ['-c', waitForFlag, 'sh', flag, process.env.WAIT_POLLS]);
     events.push('main end');
     other.wait();
     console.log(JSON.stringify({ patched: ${JSON.stringify(names)}.map((n) => isPatched(n)), events }));`,
@@ -86,20 +89,20 @@ const serialised = ['main start', 'main end', 'other start', 'other end'];
 
 for (const [flag, file] of [['--require', 'main.cjs'], ['--import', 'main.mjs']]) {
   test(`${flag} greenpatch/register: every *Sync patch but the opt-in zlib and crypto is on by default; top-level execFileSync overlaps (${file})`, async (t) => {
-    const r = await run([flag, hook[flag], file], { GREENPATCH_PATCH: '' });
+    const r = await run([flag, hook[flag], file], { GREENPATCH_PATCH: '', WAIT_POLLS: '400' });
     t.is(r.stderr, '');
     t.deepEqual(JSON.parse(r.stdout), { patched: [true, true, false, false, true], events: overlapped });
   });
 
   test(`${flag} greenpatch/register with GREENPATCH_PATCH=fs,zlib: child_process stays stock (${file})`, async (t) => {
-    const r = await run([flag, hook[flag], file], { GREENPATCH_PATCH: 'fs,zlib' });
+    const r = await run([flag, hook[flag], file], { GREENPATCH_PATCH: 'fs,zlib', WAIT_POLLS: '20' });
     t.is(r.stderr, '');
     t.deepEqual(JSON.parse(r.stdout), { patched: [false, true, true, false, false], events: serialised });
   });
 }
 
 test('GREENPATCH_PATCH=child_process,Atomics selects just those', async (t) => {
-  const r = await run(['--require', hook['--require'], 'main.cjs'], { GREENPATCH_PATCH: 'child_process,Atomics' });
+  const r = await run(['--require', hook['--require'], 'main.cjs'], { GREENPATCH_PATCH: 'child_process,Atomics', WAIT_POLLS: '400' });
   t.is(r.stderr, '');
   t.deepEqual(JSON.parse(r.stdout), { patched: [true, false, false, false, true], events: overlapped });
 });
