@@ -15,10 +15,9 @@ for (const pkg of ['express4', 'express']) {
       out.answers,
       Array.from({ length: 50 }, (_, n) => [200, { n, seen: ['json-then-middleware'] }]),
     );
-    // Handlers slept at the same time: far more than one at once, and the
-    // whole took far less than 50 × 200 ms.
+    // Handlers slept at the same time: far more than one at once (counted,
+    // not timed: a loaded machine stretches the wall time, not the overlap).
     t.true(out.maxSleeping >= 10, `at most ${out.maxSleeping} handlers slept at once`);
-    t.true(out.elapsed < 5000, `took ${out.elapsed} ms`);
     // A throw after blocking and next(err) both reach the error middleware.
     t.deepEqual(out.thrown, [500, { error: 'failed after blocking: 7' }]);
     t.deepEqual(out.nexted, [500, { error: 'passed to next' }]);
