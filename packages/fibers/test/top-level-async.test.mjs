@@ -13,7 +13,7 @@ test('fibers entered on an empty async-id stack switch without the inspector unt
   t.is(r.stderr, '');
   t.is(r.status, 0);
   const out = JSON.parse(r.stdout);
-  t.deepEqual(out.learned, { main: false, timer: false, betweenTimersOnProcessScope: true, betweenTimers: false, promiseJob: true });
+  t.deepEqual(out.learned, { main: false, immediate: false, betweenImmediatesOnProcessScope: true, betweenImmediates: false, promiseJob: true });
   t.false(out.reachedBefore);
   t.is(out.plain, 20);
   t.false(out.reachedAfterPlain);

@@ -40,15 +40,15 @@ for (const entry of ['async-ids/observe.mjs', 'async-ids/observe.js']) {
   }
 }
 
-test('after a preload that ends between two timers, the entry sees what it sees stock, and the engine reaches the stack where it must', async (t) => {
+test('after a preload that ends between two immediates, the entry sees what it sees stock, and the engine reaches the stack where it must', async (t) => {
   // scope-probe.mjs is evaluated just before greenpatch/register, in the same run of promise jobs.
-  const preloads = ['--import', './async-ids/between-timers.mjs', '--import', './async-ids/scope-probe.mjs'];
+  const preloads = ['--import', './async-ids/between-immediates.mjs', '--import', './async-ids/scope-probe.mjs'];
   const stock = await observe([...preloads, '--import', noop], ['async-ids/observe.mjs']);
   const hooked = await observe([...preloads, '--import', 'greenpatch/register'], ['async-ids/observe.mjs']);
   t.deepEqual(hooked.log, stock.log);
   t.deepEqual(hooked.unordered, stock.unordered);
   // Where Node loads ES modules synchronously (22+), the preloads after the
-  // first are evaluated between the timers, on top of the process object's
+  // first are evaluated between the immediates, on top of the process object's
   // scope (id 0): the engine cannot tell it from a scope it could meet
   // again, and reaches Node's stack before the entry starts. Node 20 loads
   // them asynchronously, and evaluates them on an empty stack.
