@@ -23,6 +23,13 @@
 // does not run inside a fiber), and contexts with id 0 (promise jobs, native
 // callbacks without a context) all look alike: a fiber entered in one of
 // those reaches the internals before it starts, so that its depth is known.
+// A context with id 0 is told apart in one case, by its resource: Node's
+// async-id stack is empty (executionAsyncResource() then returns one object,
+// Node's top-level resource, which nothing pushes), as in promise jobs at a
+// microtask checkpoint. A fiber entered there has depth 0, and yields with
+// nothing to carry when that object is again on top; the engine learns it
+// from a caller that knows it runs in a promise job (learnTopLevelResource),
+// which spares an `--import` program's entry the inspector.
 // Where the inspector is missing (node built without it) or the reach fails
 // (names changed) nothing is carried and a fiber must not suspend inside an
 // async scope (the hub refuses it; Fiber.yield() throws ERR_FIBER_ASYNC_SCOPE
@@ -35,7 +42,11 @@ type Entry = [asyncId: number, triggerId: number, resource: object];
 
 /** What a fiber's entry noted (the Core of fiber.ts holds these fields). */
 export interface AsyncMark {
-  /** Depth of node's async-id stack when the fiber was last entered; -1 when entered before the internals were reached. */
+  /**
+   * Depth of node's async-id stack when the fiber was last entered; -1 when
+   * unknown (entered, before the internals were reached, where the stack was
+   * not known to be empty).
+   */
   asyncBase: number;
   /** executionAsyncId() and triggerAsyncId() when the fiber was last entered. */
   asyncEntryId: number;
@@ -179,6 +190,42 @@ function build(): AsyncIds | undefined {
   };
 }
 
+/** Node's resource for an empty async-id stack, once learned (learnTopLevelResource). */
+let topLevelResource: object | undefined;
+
+/** Whether node's async-id stack is empty now, as far as is known without the internals. */
+function atTopLevel(): boolean {
+  return (
+    topLevelResource !== undefined &&
+    executionAsyncId() === 0 &&
+    triggerAsyncId() === 0 &&
+    executionAsyncResource() === topLevelResource
+  );
+}
+
+/**
+ * Learns Node's top-level resource, for the caller that knows it runs in a
+ * promise job (a reaction run from V8's microtask queue, such as an ES
+ * module's evaluation by Node's loader). With async hooks not tracking
+ * promises such a job pushes nothing: the async-id stack is as the microtask
+ * checkpoint left it, which is empty (Node runs the queue after popping its
+ * callback scope) or, when timers' or immediates' runNextTicks ran it,
+ * topped by the process object's scope with id 0. In the first case the
+ * resource on top is the top-level one. Elsewhere (a promise job with an
+ * id, or the process object's scope) nothing is learned. Returns whether
+ * it is known now. Not for other callers: in a callback an addon makes
+ * without an async context, its receiver is on top with id 0 and would be
+ * taken for the top-level resource.
+ */
+export function learnTopLevelResource(): boolean {
+  if (topLevelResource !== undefined) return true;
+  if (executionAsyncId() !== 0 || triggerAsyncId() !== 0) return false;
+  const resource = executionAsyncResource();
+  if (typeof resource !== 'object' || resource === null || resource === process || resource instanceof AsyncResource) return false;
+  topLevelResource = resource;
+  return true;
+}
+
 /** The internals once reached; null when reaching them failed; undefined until tried. */
 let asyncIds: AsyncIds | null | undefined = process.features.inspector ? undefined : null;
 
@@ -196,6 +243,11 @@ export function carriesAsyncScopes(): boolean {
 export function onEnter(mark: AsyncMark): void {
   let ids = asyncIds;
   if (ids === undefined) {
+    if (atTopLevel()) {
+      // Depth 0, known without the internals (nothing is saved while they are not reached).
+      mark.asyncBase = 0;
+      return;
+    }
     const asyncId = executionAsyncId();
     if (asyncId !== 0 && !(executionAsyncResource() instanceof AsyncResource)) {
       mark.asyncBase = -1;
@@ -218,7 +270,12 @@ export function onEnter(mark: AsyncMark): void {
 export function onYield(mark: AsyncMark): void {
   let ids = asyncIds;
   if (ids === null) return;
-  if (ids === undefined || mark.asyncBase < 0) {
+  if (ids === undefined && mark.asyncBase === 0) {
+    // Entered where the stack was empty (onEnter): empty again, nothing to carry.
+    if (atTopLevel()) return;
+    ids = reached();
+    if (ids === null) throw asyncScopeError();
+  } else if (ids === undefined || mark.asyncBase < 0) {
     // Entered before the internals were reached, not in a context it could enter again.
     if (executionAsyncId() === mark.asyncEntryId && triggerAsyncId() === mark.asyncEntryTrigger) return;
     ids = reached();

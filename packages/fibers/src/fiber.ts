@@ -1,6 +1,6 @@
 // The node-fibers API on top of the native coroutine handle.
 import { binding, CoroutineState, type NativeCoroutine } from './binding';
-import { carriesAsyncScopes, onEnter, onYield, type AsyncMark } from './async-ids';
+import { carriesAsyncScopes, learnTopLevelResource, onEnter, onYield, type AsyncMark } from './async-ids';
 import { codedError } from './errors';
 
 /** A fiber: a function with a stack of its own that can stop at `Fiber.yield()` and be resumed. */
@@ -309,6 +309,13 @@ Object.defineProperties(FiberFunction, {
       return binding.reportUncaught(fn, keep);
     },
   },
+});
+
+// Not public: greenpatch/register calls it from its `--import` module's
+// evaluation, a promise job by Node's construction (async-ids.ts says why
+// that matters and what it must not be called from).
+Object.defineProperty(FiberFunction, Symbol.for('@greenpatch/fibers.learnTopLevelResource'), {
+  value: learnTopLevelResource,
 });
 
 /** Creates and runs fibers; see {@link FiberConstructor}. */

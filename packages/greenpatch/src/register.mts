@@ -18,6 +18,14 @@ import * as hooks from './register-hooks.mjs';
 
 const require = module.createRequire(import.meta.url);
 const runtime = require('./register.js') as typeof import('./register.js');
+// This module's evaluation is a promise job (Node's loader evaluates an
+// `--import` module after awaiting its load), where Node's async-id stack is
+// empty: the engine learns here what that looks like, so that the entry's
+// main green thread, entered in this job or in Node's import of a CommonJS
+// entry, need not reach Node's internal async-id stack through the
+// inspector (@greenpatch/fibers' async-ids.ts).
+const fibers = require('@greenpatch/fibers') as unknown as Record<symbol, (() => boolean) | undefined>;
+fibers[Symbol.for('@greenpatch/fibers.learnTopLevelResource')]?.();
 const patcher = require('./patcher.js') as typeof import('./patcher.js');
 
 // The specifiers import-in-the-middle wraps: the npm entries armed.
