@@ -88,3 +88,14 @@ test('the stand-ins have the names and lengths of the implementations they load'
     t.is(typeof stand.prototype, typeof implementation.prototype, stand.name);
   }
 });
+
+test('getOriginal and unpatch, before the first use, give back exactly what was there, named imports included', async (t) => {
+  const r = await run(['--import', hook['--import'], 'unpatch.mjs']);
+  t.is(r.stderr, '');
+  t.deepEqual(JSON.parse(r.stdout), {
+    patched: [true, true, true, 'execFileSync', 'function'],
+    originalEmit: true,
+    ownEmit: true,
+    after: [false, false, true, true, false, false, 'function'],
+  });
+});
