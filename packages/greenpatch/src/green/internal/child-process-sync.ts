@@ -7,12 +7,12 @@
 // ES entry on Node 20 costs little.
 import type * as childProcessTypes from 'node:child_process';
 
-// The hub (loaded with greenpatch/register anyway) rather than runtime.ts,
-// whose modules load at the first cooperative call only.
-import { mayBlock } from '../../hub.js';
+import { calledByNode } from './cooperative.js';
 import { lazily } from './deferred.js';
 import { likeOriginal } from './like-original.js';
+import { mayBlock } from './runtime.js';
 
+// Not in the start-up bundle: loaded at the first cooperative call.
 const machinery = lazily((): typeof import('./spawn-cooperative.js') => require('./spawn-cooperative.js'));
 
 /** The three cooperative functions, and what the machinery takes from the module when they are made. */
@@ -38,10 +38,9 @@ export interface ChildProcessSyncApi {
  */
 function cooperative<F extends (...args: any[]) => any>(fn: F): F {
   return likeOriginal(function (this: unknown, ...args: unknown[]) {
-    if (!mayBlock()) return Reflect.apply(fn, this, args);
-    const { calledByNode, bindingWrapped, callCooperatively } = machinery();
-    // calledByNode looks at this function's caller: called from here.
-    if (calledByNode() || !bindingWrapped()) return Reflect.apply(fn, this, args);
+    if (!mayBlock() || calledByNode()) return Reflect.apply(fn, this, args);
+    const { bindingWrapped, callCooperatively } = machinery();
+    if (!bindingWrapped()) return Reflect.apply(fn, this, args);
     return callCooperatively(fn, this, args);
   }, fn) as unknown as F;
 }

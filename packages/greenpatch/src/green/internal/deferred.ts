@@ -4,8 +4,8 @@
 // builtins cannot be seen, so the `net`, `http`, ... patches are applied
 // before the entry runs, to every program that might use them: what they
 // install then must cost next to nothing, and the modules that do the work
-// (the hub's blocking machinery, the socket waiters, ...) load only for a
-// program that calls them. Each stand-in is the public function for good
+// (the socket waiters, the HTTP response reader, the cooperative spawn, ...)
+// load only for a program that calls them. Each stand-in is the public function for good
 // (the patched builtin and greenpatch/green/* hand out the same one), so
 // nothing observable changes at the first call but the loading itself.
 

@@ -1,9 +1,10 @@
 // What the `dgram` patch puts on Node's `dgram` and what greenpatch/green/dgram
 // exports of it, the very same values: the blocking socket methods and the
 // sockets' green `emit`. Light to load and to apply: it loads no builtin, and
-// the blocking machinery (dgram-socket.ts, the hub's side) loads at the first
-// blocking call, so that applying the patch before an ES entry on Node 20
-// costs a program that never blocks next to nothing (see deferred.ts).
+// the blocking machinery (dgram-socket.ts, not in the start-up bundle) loads
+// at the first blocking call, so that applying the patch before an ES entry
+// on Node 20 costs a program that never blocks next to nothing (see
+// deferred.ts).
 import type * as dgram from 'node:dgram';
 
 import { deferredFunction, lazily } from './deferred.js';

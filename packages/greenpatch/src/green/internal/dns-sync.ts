@@ -1,16 +1,16 @@
 // The `*Sync` family of dns (see green/dns.ts): what the `dns` patch adds to
 // `dns` and `dns.Resolver.prototype`, and what greenpatch/green/dns exports,
-// the very same functions. Light to apply: this module loads no builtin until
-// asked for the functions (the patch asks once dns is loaded), and the
-// cooperative machinery loads at the first call, so that applying the patch
+// the very same functions. Light to apply: this module and what it imports
+// are in the start-up bundle (the cooperative machinery runs at start-up for
+// the fs patch anyway), and it loads no builtin until asked for the
+// functions (the patch asks once dns is loaded), so that applying the patch
 // before an ES entry on Node 20 costs little.
 import type * as dnsTypes from 'node:dns';
 
+import { cooperate, FALLBACK } from './cooperative.js';
 import { lazily } from './deferred.js';
 import { likeOriginal } from './like-original.js';
-
-const cooperative = lazily((): typeof import('./cooperative.js') => require('./cooperative.js'));
-const runtime = lazily((): typeof import('./runtime.js') => require('./runtime.js'));
+import { requireTask } from './runtime.js';
 
 /** Callback results with more than one value, named as `dns.promises` names them. */
 const shapes: Record<string, readonly string[]> = {
@@ -25,8 +25,7 @@ const shapes: Record<string, readonly string[]> = {
  */
 function callSync(fn: Function, thisArg: unknown, args: unknown[], name: string): any {
   const what = `dns.${name}Sync()`;
-  runtime().requireTask(what);
-  const { cooperate, FALLBACK } = cooperative();
+  requireTask(what);
   let refused: { error: unknown } | undefined;
   const result = cooperate<any>(what, (done) => {
     try {

@@ -4,8 +4,8 @@
 // `Server.prototype`. https is the same over TLS.
 //
 // The `http` and `https` patches use this module directly (the same values
-// as the green modules export): it loads no builtin, and the blocking
-// machinery (response.ts, the hub's side) loads at the first blocking call,
+// as the green modules export): it loads no builtin, and the response reader
+// (response.ts, not in the start-up bundle) loads at the first blocking call,
 // so that applying the patches before an ES entry on Node 20 costs little.
 import type { RequestListener, RequestOptions } from 'node:http';
 

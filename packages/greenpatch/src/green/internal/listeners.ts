@@ -6,11 +6,7 @@
 // propagated out of `emit`, exactly as before. One that blocks lets `emit`
 // (and Node's event loop) go on with the next listener.
 import { builtinLoaded } from '../../builtin-loads.js';
-import { lazily } from './deferred.js';
-
-// The patches put these emits on Node's prototypes at start-up (before an ES
-// entry on Node 20): the hub's side loads when a listener first runs green.
-const runtime = lazily((): typeof import('./runtime.js') => require('./runtime.js'));
+import { runGreen } from './runtime.js';
 
 /** Listeners always called plainly: Node's own, and greenpatch's internal ones (the recvfrom queue, DatagramServer's dispatcher). */
 const plain = new WeakSet<Function>();
@@ -78,7 +74,7 @@ export function greenEmit(types: ReadonlySet<string | symbol>, fallback: (emitte
     for (let i = 1; i < arguments.length; i++) args[i - 1] = arguments[i];
     for (const listener of listeners) {
       if (isPlain(listener)) Reflect.apply(listener, this, args);
-      else runtime().runGreen(listener, this, args, serves ? type : undefined);
+      else runGreen(listener, this, args, serves ? type : undefined);
     }
     return true;
   } as Emit;

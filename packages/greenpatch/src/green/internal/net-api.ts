@@ -2,7 +2,7 @@
 // exports of it, the very same values: `connectSync`, the blocking socket and
 // server methods, and the servers' green `emit`. Light to load and to apply:
 // it loads no builtin (each function takes or requires `net` when called),
-// and the blocking machinery (socket.ts, the hub's side) only at a first
+// and the socket machinery (socket.ts, not in the start-up bundle) at a first
 // blocking call, so that applying the patch before an ES entry on Node 20
 // costs a program that never blocks next to nothing (see deferred.ts).
 import type * as net from 'node:net';
@@ -11,10 +11,11 @@ import { EventEmitter } from 'node:events';
 import { codedError } from '../../errors.js';
 import { deferredFunction, lazily } from './deferred.js';
 import type { Emit } from './listeners.js';
+import { blockUntilEvent } from './runtime.js';
 import { patchedServerEmit } from './server-emit.js';
 
+// Not in the start-up bundle: loaded at the first blocking call.
 const socket = lazily((): typeof import('./socket.js') => require('./socket.js'));
-const runtime = lazily((): typeof import('./runtime.js') => require('./runtime.js'));
 
 type SocketMethods = typeof import('./socket.js');
 
@@ -79,7 +80,7 @@ export function connectSync(...args: any[]): net.Socket {
   }
   // Loaded by now: this function is reached through it.
   const netModule = require('node:net') as typeof net;
-  return runtime().blockUntilEvent(
+  return blockUntilEvent(
     'net.connectSync()',
     'connect',
     () => netModule.connect(...(args as [any])),

@@ -1,11 +1,8 @@
 // The `emit` of servers whose listeners run each in a green thread of its
 // own, written once for the green Server classes (net, http, https) and for
 // the `emit` the patches put on Node's server prototypes.
-import { lazily } from './deferred.js';
 import { greenEmit, type Emit } from './listeners.js';
-
-// Loaded when a listener first runs green (see listeners.ts).
-const runtime = lazily((): typeof import('./runtime.js') => require('./runtime.js'));
+import { runGreen } from './runtime.js';
 
 /**
  * The `emit` a patch puts on a server prototype in place of `original` (the
@@ -26,7 +23,7 @@ export function patchedServerEmit(types: ReadonlySet<string | symbol>, original:
   return function emit(this: any, type: string | symbol): boolean {
     if (!types.has(type) || this.listenerCount(type) === 0) return Reflect.apply(original, this, arguments);
     // The wrapper calls the listeners itself (and captures their rejections, as EventEmitter's emit does).
-    runtime().runGreen(original, this, Array.from(arguments), type);
+    runGreen(original, this, Array.from(arguments), type);
     return true;
   } as Emit;
 }

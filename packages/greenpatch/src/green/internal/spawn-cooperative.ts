@@ -30,9 +30,6 @@ import { childProcessSyncApi } from './child-process-sync.js';
 import { likeOriginal } from './like-original.js';
 import { block, mayBlock, requireTask, type Task } from './runtime.js';
 
-export { calledByNode } from './cooperative.js';
-
-
 /** A stdio entry of the binding's options, as Node's getValidStdio(stdio, true) makes it. */
 interface SyncStdio {
   type: string;
