@@ -7,8 +7,8 @@
 // cooperative call).
 import type { PatchDefinition } from './types.js';
 
-// Loaded when the patch is applied, not when the table is read (in the
-// start-up bundle all the same: package.json's `bundle` names it).
+// Loaded when the patch is applied, not when the table is read (from
+// dist/runtime-patches.js: package.json's `bundle` names it).
 const green = (): typeof import('../green/internal/child-process-sync.js') => require('../green/internal/child-process-sync.js');
 
 export const definition: PatchDefinition = {

@@ -4,8 +4,8 @@
 // machinery loads at the first call). Node's own functions stay as they are.
 import type { PatchDefinition } from './types.js';
 
-// Loaded when the patch is applied, not when the table is read (in the
-// start-up bundle all the same: package.json's `bundle` names it).
+// Loaded when the patch is applied, not when the table is read (from
+// dist/runtime-patches.js: package.json's `bundle` names it).
 const green = (): typeof import('../green/internal/dns-sync.js') => require('../green/internal/dns-sync.js');
 
 export const definition: PatchDefinition = {

@@ -5,8 +5,8 @@
 // loads at the first blocking call).
 import type { PatchDefinition } from './types.js';
 
-// Loaded when the patch is applied, not when the table is read (in the
-// start-up bundle all the same: package.json's `bundle` names it).
+// Loaded when the patch is applied, not when the table is read (from
+// dist/runtime-patches.js: package.json's `bundle` names it).
 const green = (): typeof import('../green/internal/http-api.js') => require('../green/internal/http-api.js');
 
 export const definition: PatchDefinition = {

@@ -10,8 +10,8 @@
 // ES entry on Node 20 (where its imports cannot be seen) costs little.
 import type { PatchDefinition } from './types.js';
 
-// Loaded when the patch is applied, not when the table is read (in the
-// start-up bundle all the same: package.json's `bundle` names it).
+// Loaded when the patch is applied, not when the table is read (from
+// dist/runtime-patches.js: package.json's `bundle` names it).
 const green = (): typeof import('../green/internal/net-api.js') => require('../green/internal/net-api.js');
 
 export const definition: PatchDefinition = {

@@ -1,8 +1,7 @@
 // The `*Sync` family of dns (see green/dns.ts): what the `dns` patch adds to
 // `dns` and `dns.Resolver.prototype`, and what greenpatch/green/dns exports,
-// the very same functions. Light to apply: this module and what it imports
-// are in the start-up bundle (the cooperative machinery runs at start-up for
-// the fs patch anyway), and it loads no builtin until asked for the
+// the very same functions. Light to apply: what it imports runs at start-up
+// for the fs patch anyway, and it loads no builtin until asked for the
 // functions (the patch asks once dns is loaded), so that applying the patch
 // before an ES entry on Node 20 costs little.
 import type * as dnsTypes from 'node:dns';
