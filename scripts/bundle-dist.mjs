@@ -2,7 +2,7 @@
 // Bundles a package's runtime after tsc (its `pnpm build` runs both), in
 // its dist/:
 //
-//   node ../../scripts/bundle-dist.mjs --start <module,...> [--keep <dir/,...>]
+//   node ../../scripts/bundle-dist.mjs --start <module,...> [--patches <module,...>] [--keep <dir/,...>]
 //   (each package's `bundle` script, which its `build` runs)
 //
 // - the package's modules in two files (esbuild): dist/runtime-start.js holds
@@ -11,7 +11,14 @@
 //   every program, so register.js with the cooperative functions of the
 //   patches applied at start-up, fs's (Node loads fs itself) and the global
 //   Atomics'; for @greenpatch/fibers, its main module), dist/runtime.js the
-//   rest. A process reads, resolves and
+//   rest. With --patches, a third file, dist/runtime-patches.js, holds those
+//   modules and what they import at top level that is not in the start file:
+//   for greenpatch, what the builtin patches install, which a process loads
+//   only when it applies one (on Node 20, before an ES entry; elsewhere when
+//   the program loads net, http...), so that the start file, compiled by
+//   every process, does not grow with it. The start and patches files reach
+//   each other's modules through the other file's loader, not the stubs
+//   (fewer files to load). A process reads, resolves and
 //   compiles one file instead of one per module (about 0.1 ms each, most of
 //   greenpatch/register's start-up cost before), and compiles none of the
 //   code it does not run (compiling is per byte). Each module still runs
@@ -44,8 +51,10 @@ const option = (name) => {
 const dist = join(process.cwd(), 'dist');
 const RUNTIME = 'runtime.js';
 const START = 'runtime-start.js';
+const PATCHES = 'runtime-patches.js';
 const MARK = 'bundled into runtime';
 const START_ROOTS = option('--start');
+const PATCH_ROOTS = option('--patches');
 const KEEP = option('--keep');
 if (START_ROOTS.length === 0) {
   console.error('usage: bundle-dist.mjs --start <module,...> [--keep <dir/,...>] (in the package directory)');
@@ -69,7 +78,7 @@ function walk(dir, prefix = '') {
 }
 
 const files = walk(dist);
-const bundled = (rel) => rel.endsWith('.js') && !KEEP.some((dir) => rel.startsWith(dir)) && rel !== RUNTIME && rel !== START;
+const bundled = (rel) => rel.endsWith('.js') && !KEEP.some((dir) => rel.startsWith(dir)) && rel !== RUNTIME && rel !== START && rel !== PATCHES;
 const modules = files.filter(bundled);
 const sources = new Map(modules.map((rel) => [rel, readFileSync(join(dist, rel), 'utf8')]));
 
@@ -89,23 +98,37 @@ function imports(rel) {
   return found;
 }
 
-const startSet = new Set();
-const pending = [...START_ROOTS];
-while (pending.length > 0) {
-  const rel = pending.pop();
-  if (startSet.has(rel) || !sources.has(rel)) continue;
-  startSet.add(rel);
-  pending.push(...imports(rel));
+/** `roots` and what they import at top level, but the modules in `outside`. */
+function closure(roots, outside = new Set()) {
+  const found = new Set();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const rel = pending.pop();
+    if (found.has(rel) || outside.has(rel) || !sources.has(rel)) continue;
+    found.add(rel);
+    pending.push(...imports(rel));
+  }
+  return found;
 }
-const bundleOf = (rel) => (startSet.has(rel) ? START : RUNTIME);
+const startSet = closure(START_ROOTS);
+const patchSet = closure(PATCH_ROOTS, startSet);
+const bundleOf = (rel) => (startSet.has(rel) ? START : patchSet.has(rel) ? PATCHES : RUNTIME);
+const bundleFiles = patchSet.size > 0 ? [START, PATCHES, RUNTIME] : [START, RUNTIME];
 
-for (const file of [START, RUNTIME]) await bundle(file, modules.filter((rel) => bundleOf(rel) === file));
+for (const file of bundleFiles) await bundle(file, modules.filter((rel) => bundleOf(rel) === file));
 
 // One instance of each module: none may be in both files (a require the
 // plugin did not send through a stub would put a copy in the other).
 const inBundle = (file) =>
   new Set([...readFileSync(join(dist, file), 'utf8').matchAll(/^\/\/ (?:.*\/)?dist\/(\S+\.js)$/gm)].map((m) => m[1]));
-const twice = [...inBundle(START)].filter((rel) => inBundle(RUNTIME).has(rel));
+const seenIn = new Map();
+const twice = [];
+for (const file of bundleFiles) {
+  for (const rel of inBundle(file)) {
+    if (seenIn.has(rel)) twice.push(rel);
+    seenIn.set(rel, file);
+  }
+}
 if (twice.length > 0) {
   console.error(`bundle-dist.mjs: in both bundles: ${twice.join(', ')}`);
   process.exit(1);
@@ -144,10 +167,21 @@ async function bundle(file, members) {
       name: 'other-file',
       setup(b) {
         b.onResolve({ filter: /^\.\.?\// }, (args) => {
+          if (args.namespace === 'bundle-module') return { path: args.path, external: true };
           const rel = moduleAt(args.resolveDir, args.path);
           if (rel === undefined || bundleOf(rel) === file) return undefined;
+          // Between the start and patches files, straight from the other
+          // file's loader: no stub file to read (each costs a file load).
+          if ((file === PATCHES && bundleOf(rel) === START) || (file === START && bundleOf(rel) === PATCHES)) {
+            return { path: rel, namespace: 'bundle-module' };
+          }
           return { path: `./${rel}`, external: true };
         });
+        b.onLoad({ filter: /.*/, namespace: 'bundle-module' }, (args) => ({
+          contents: `module.exports = require(${JSON.stringify(`./${bundleOf(args.path)}`)})(${JSON.stringify(args.path)});`,
+          resolveDir: dist,
+          loader: 'js',
+        }));
       },
     },
   ],
@@ -217,7 +251,7 @@ function stub(rel, source) {
   const esModule = /Object\.defineProperty\(exports,\s*"__esModule"/.test(source);
   let text =
     '"use strict";\n' +
-    `// src/${rel.replace(/\.js$/, '.ts')}, ${MARK}${bundleOf(rel) === START ? '-start' : ''}.js (scripts/bundle-dist.mjs).\n` +
+    `// src/${rel.replace(/\.js$/, '.ts')}, ${bundleOf(rel).replace('runtime', MARK)} (scripts/bundle-dist.mjs).\n` +
     // Not `module.exports = require(...)(...)`: Node's reader of CommonJS
     // exports for ES importers would take that for a re-export of the whole
     // bundle and read all of it (Node 20 and 22 read every module an ES

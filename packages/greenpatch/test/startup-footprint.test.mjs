@@ -93,6 +93,7 @@ test('an empty program under --require greenpatch/register loads a bounded set o
     'green/atomics.js',
     'green/internal/cooperative.js',
     'green/internal/fs-sync.js',
+    'green/internal/like-original.js',
     'green/internal/listener-failure.js',
     'green/internal/runtime.js',
   ]);

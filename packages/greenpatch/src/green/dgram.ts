@@ -7,12 +7,8 @@
 // names Node does not use there, so nothing else changes.
 import dgram = require('node:dgram');
 
+import * as api from './internal/dgram-api.js';
 import { greenEmit } from './internal/listeners.js';
-import { bindSync, connectSync, recvfrom, sendSync } from './internal/dgram-socket.js';
-
-// 'message' listeners run each in a green thread of its own, as net servers'
-// 'connection' listeners do; every other event is emitted as before.
-const messageEvent: ReadonlySet<string | symbol> = new Set(['message']);
 
 export * from 'node:dgram';
 export { DatagramServer, type DatagramHandler, type DatagramServerOptions, type DatagramListener } from './internal/datagram-server.js';
@@ -39,26 +35,23 @@ declare module 'dgram' {
   }
 }
 
-/** The blocking socket methods, as installed on `dgram.Socket.prototype` (Node's own `bindSync`/`connectSync` where it has them). */
-export const socketMethods = { recvfrom, sendSync, bindSync, connectSync } as const;
+// What the `dgram` patch puts on `dgram` is defined in internal/dgram-api.ts,
+// and exported here: the very same values.
 
-for (const [name, fn] of Object.entries(socketMethods)) {
-  if (Object.prototype.hasOwnProperty.call(dgram.Socket.prototype, name)) continue;
-  Object.defineProperty(dgram.Socket.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
-}
+/** The blocking socket methods, as installed on `dgram.Socket.prototype` (Node's own `bindSync`/`connectSync` where it has them). */
+export const socketMethods = api.socketMethods;
+api.installBlockingMethods(dgram);
 
 /**
  * The `emit` greenpatch puts on `dgram.Socket.prototype` when `dgram` is
  * patched: 'message' listeners each run in their own green thread.
  */
-export function makeSocketEmit(original: (...args: any[]) => boolean): (...args: any[]) => boolean {
-  return greenEmit(messageEvent, () => original, false);
-}
+export const makeSocketEmit = api.makeSocketEmit;
 
 /** A `dgram.Socket` whose 'message' listeners each run in their own green thread. */
 export class Socket extends dgram.Socket {}
 Object.defineProperty(Socket.prototype, 'emit', {
-  value: greenEmit(messageEvent, () => dgram.Socket.prototype.emit, false),
+  value: greenEmit(api.messageEvent, () => dgram.Socket.prototype.emit, false),
   writable: true,
   configurable: true,
   enumerable: false,

@@ -10,68 +10,16 @@
 import dns = require('node:dns');
 import type { LookupAddress, LookupOptions } from 'node:dns';
 
-import { cooperate, FALLBACK, likeOriginal } from './internal/cooperative.js';
-import { requireTask } from './internal/runtime.js';
+import { dnsSyncApi } from './internal/dns-sync.js';
 
-/** Callback results with more than one value, named as `dns.promises` names them. */
-const shapes: Record<string, readonly string[]> = {
-  lookup: ['address', 'family'],
-  lookupService: ['hostname', 'service'],
-};
-
-/**
- * Calls `fn` (a callback-only function of `dns` or a `Resolver`) with `args`
- * and a callback, and blocks the green thread for the answer. Node's
- * validation runs before the query is sent; what it throws is thrown here.
- */
-function callSync(fn: Function, thisArg: unknown, args: unknown[], name: string): any {
-  const what = `dns.${name}Sync()`;
-  requireTask(what);
-  let refused: { error: unknown } | undefined;
-  const result = cooperate<any>(what, (done) => {
-    try {
-      Reflect.apply(fn, thisArg, [
-        ...args,
-        (error: unknown, ...results: unknown[]) => {
-          if (error) return done(error);
-          const shape = shapes[name];
-          if (shape !== undefined && results.length > 1) {
-            const value: Record<string, unknown> = {};
-            shape.forEach((key, i) => (value[key] = results[i]));
-            return done(null, value);
-          }
-          done(null, results[0]);
-        },
-      ]);
-    } catch (error) {
-      refused = { error };
-      throw error;
-    }
-    // A DNS query in flight cannot be taken back: if the green thread is
-    // interrupted, its answer is dropped.
-  });
-  if (result === FALLBACK) throw refused!.error;
-  return result;
-}
+/** The `*Sync` functions and methods, shared with the `dns` patch (internal/dns-sync.ts). */
+const api = dnsSyncApi();
 
 /** The callback-only functions of this Node's `dns` (the family grows with Node's versions). */
-export const callbackFunctionNames: readonly string[] = Object.keys(dns).filter(
-  (key) => typeof (dns as any)[key] === 'function' && /^(lookup|lookupService|resolve\w*|reverse)$/.test(key),
-);
+export const callbackFunctionNames: readonly string[] = api.callbackFunctionNames;
 
 /** The added `*Sync` functions, by name (`lookupSync`, ...): what the `dns` patch adds. */
-export const syncFunctions: Record<string, Function> = {};
-for (const name of callbackFunctionNames) {
-  // The module's current function at each call: Node re-binds the resolve
-  // functions on `dns.setServers`.
-  syncFunctions[`${name}Sync`] = likeOriginal(
-    function (this: unknown, ...args: unknown[]) {
-      return callSync((dns as any)[name], dns, args, name);
-    },
-    (dns as any)[name],
-    `${name}Sync`,
-  );
-}
+export const syncFunctions: Record<string, Function> = api.syncFunctions;
 
 type Records = any;
 
@@ -110,26 +58,14 @@ for (const [name, fn] of Object.entries(syncFunctions)) {
 }
 
 /** The methods of `dns.Resolver.prototype` that take a callback. */
-export const resolverMethodNames: readonly string[] = Object.getOwnPropertyNames(dns.Resolver.prototype).filter(
-  (key) => key !== 'constructor' && /^(resolve\w*|reverse)$/.test(key),
-);
+export const resolverMethodNames: readonly string[] = api.resolverMethodNames;
 
 /**
  * The `*Sync` methods for `dns.Resolver.prototype`, by name
  * (`resolve4Sync`, ...): each calls the instance's callback method of the
  * same name and blocks the green thread for its answer.
  */
-export const resolverSyncMethods: Record<string, Function> = {};
-for (const name of resolverMethodNames) {
-  const original = (dns.Resolver.prototype as any)[name] as Function;
-  resolverSyncMethods[`${name}Sync`] = likeOriginal(
-    function (this: any, ...args: unknown[]) {
-      return callSync(this?.[name] ?? original, this, args, name);
-    },
-    original,
-    `${name}Sync`,
-  );
-}
+export const resolverSyncMethods: Record<string, Function> = api.resolverSyncMethods;
 
 /** Node's `dns.Resolver` with the `*Sync` methods (`resolver.resolve4Sync(host)`, ...), also when dns is not patched. */
 export class Resolver extends dns.Resolver {}

@@ -24,7 +24,7 @@ export class Server extends http.Server {}
 /**
  * `requestSync`, `getSync` (blocking the green thread until the response
  * head is there), `createServer` (returning a green {@link Server}) and the
- * `emit` the `http` patch puts on `http.Server.prototype`: see
- * internal/http-api.ts, which http and https share.
+ * `emit` the `http` patch puts on `http.Server.prototype` (the very functions
+ * the patch puts on `http`): see internal/http-api.ts, which http and https share.
  */
 export const { requestSync, getSync, makeServerEmit, createServer } = greenHttpApi<Server, http.ServerOptions>(http, 'http', Server);

@@ -24,7 +24,7 @@ export class Server extends https.Server {}
 /**
  * `requestSync`, `getSync` (blocking the green thread until the response
  * head is there), `createServer` (returning a green {@link Server}) and the
- * `emit` the `https` patch puts on `https.Server.prototype`: see
- * internal/http-api.ts, which https and http share.
+ * `emit` the `https` patch puts on `https.Server.prototype` (the very functions
+ * the patch puts on `https`): see internal/http-api.ts, which https and http share.
  */
 export const { requestSync, getSync, makeServerEmit, createServer } = greenHttpApi<Server, ServerOptions, RequestOptions>(https, 'https', Server);

@@ -7,12 +7,8 @@
 // does not use, so nothing else changes.
 import net = require('node:net');
 
-import { EventEmitter } from 'node:events';
-
-import type { Emit } from './internal/listeners.js';
-import { greenServerClass, patchedServerEmit } from './internal/server-emit.js';
-import { blockUntilEvent, codedError } from './internal/runtime.js';
-import { accept, quietErrors, readLine, recv, recvExactly, sendall } from './internal/socket.js';
+import * as api from './internal/net-api.js';
+import { greenServerClass } from './internal/server-emit.js';
 
 export * from 'node:net';
 
@@ -23,44 +19,22 @@ if ((0 as number) === 1) {
   exports.BlockList = exports.BoundSocket = exports.Socket = exports.SocketAddress = exports.Stream = exports.connect = exports.createConnection = exports.getDefaultAutoSelectFamily = exports.getDefaultAutoSelectFamilyAttemptTimeout = exports.isIP = exports.isIPv4 = exports.isIPv6 = exports.setDefaultAutoSelectFamily = exports.setDefaultAutoSelectFamilyAttemptTimeout = undefined;
 }
 
-// TypeScript learns of these methods from ../builtin-types.ts.
+// What the `net` patch puts on `net` is defined in internal/net-api.ts, and
+// exported here: the very same values. TypeScript learns of the methods from
+// ../builtin-types.ts.
+
 /** The blocking socket methods, as installed on `net.Socket.prototype`. */
-export const socketMethods = { recv, recvExactly, readLine, sendall } as const;
+export const socketMethods = api.socketMethods;
 /** The blocking server methods, as installed on `net.Server.prototype`. */
-export const serverMethods = { accept } as const;
-
-function install(proto: object, methods: Record<string, Function>): void {
-  for (const [name, fn] of Object.entries(methods)) {
-    if (Object.prototype.hasOwnProperty.call(proto, name)) continue;
-    Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
-  }
-}
-install(net.Socket.prototype, socketMethods);
-install(net.Server.prototype, serverMethods);
-
-// 'secureConnection' is the 'connection' of TLS servers (which inherit this
-// emit); Node's own listener for it in https servers is called plainly.
-const connectionEvents: ReadonlySet<string | symbol> = new Set(['connection', 'secureConnection']);
+export const serverMethods = api.serverMethods;
+api.installBlockingMethods(net);
 
 /**
  * The `emit` greenpatch puts on `net.Server.prototype` when `net` is patched:
  * 'connection' listeners (and TLS servers' 'secureConnection' listeners)
  * each run in their own green thread.
  */
-export function makeServerEmit(original: Emit): Emit {
-  return patchedServerEmit(connectionEvents, original, EventEmitter.prototype);
-}
-
-/** A `net.Server` whose 'connection' listeners each run in their own green thread. */
-export class Server extends net.Server {}
-greenServerClass(Server, connectionEvents, net.Server);
-
-/** `net.createServer`, returning a {@link Server}. */
-export function createServer(connectionListener?: (socket: net.Socket) => void): Server;
-export function createServer(options?: net.ServerOpts, connectionListener?: (socket: net.Socket) => void): Server;
-export function createServer(...args: any[]): Server {
-  return new Server(...args);
-}
+export const makeServerEmit = api.makeServerEmit;
 
 /**
  * Connects and blocks the green thread until the socket is connected; returns
@@ -69,21 +43,15 @@ export function createServer(...args: any[]): Server {
  * a kill) destroys the socket. Later errors of the socket are thrown by its
  * next blocking call (`recv`, `sendall`, ...) rather than emitted unheard.
  */
-export function connectSync(port: number, host?: string): net.Socket;
-export function connectSync(path: string): net.Socket;
-export function connectSync(options: net.NetConnectOpts): net.Socket;
-export function connectSync(...args: any[]): net.Socket {
-  if (typeof args[args.length - 1] === 'function') {
-    throw codedError('ERR_INVALID_ARG_TYPE', 'connectSync() takes no callback; it returns the connected socket');
-  }
-  return blockUntilEvent(
-    'net.connectSync()',
-    'connect',
-    () => net.connect(...(args as [any])),
-    (socket) => {
-      quietErrors(socket);
-      return socket;
-    },
-    (socket) => socket.destroy(),
-  );
+export const connectSync: typeof api.connectSync = api.connectSync;
+
+/** A `net.Server` whose 'connection' listeners each run in their own green thread. */
+export class Server extends net.Server {}
+greenServerClass(Server, api.connectionEvents, net.Server);
+
+/** `net.createServer`, returning a {@link Server}. */
+export function createServer(connectionListener?: (socket: net.Socket) => void): Server;
+export function createServer(options?: net.ServerOpts, connectionListener?: (socket: net.Socket) => void): Server;
+export function createServer(...args: any[]): Server {
+  return new Server(...args);
 }

@@ -1,8 +1,10 @@
 // The `dgram` patch: 'message' listeners of every `dgram.Socket` run each in
 // a green thread (through `dgram.Socket.prototype.emit`), as net servers'
-// 'connection' listeners do. The blocking socket methods (`recvfrom`,
-// `sendSync`, and `bindSync`/`connectSync` before Node 24) are on the
-// prototype as soon as greenpatch/green/dgram is loaded.
+// 'connection' listeners do. Applying it also puts the blocking socket methods
+// (`recvfrom`, `sendSync`, and `bindSync`/`connectSync` before Node 24) on the
+// prototype, as loading greenpatch/green/dgram does, for good. What it
+// installs is light (green/internal/dgram-api.ts): the blocking machinery
+// loads at the first blocking call.
 //
 // On by default, like `net`: a listener that never blocks runs to its end
 // inside `emit`, with the same `this`, arguments, order and exceptions, in the
@@ -14,11 +16,16 @@
 // leaves it out.
 import type { PatchDefinition } from './types.js';
 
-// Loaded when the patch is applied, not when the table is read.
-const green = (): typeof import('../green/dgram.js') => require('../green/dgram.js');
+// Loaded when the patch is applied, not when the table is read (from
+// dist/runtime-patches.js: package.json's `bundle` names it).
+const green = (): typeof import('../green/internal/dgram-api.js') => require('../green/internal/dgram-api.js');
 
 export const definition: PatchDefinition = {
   name: 'dgram',
   module: 'dgram',
+  exports: (dgram) => {
+    green().installBlockingMethods(dgram);
+    return {};
+  },
   members: [{ path: 'Socket.prototype', methods: { emit: (original) => green().makeSocketEmit(original) } }],
 };

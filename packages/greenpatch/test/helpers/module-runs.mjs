@@ -1,6 +1,7 @@
 // Which of greenpatch's modules a child process ran. tsc writes one file per
-// module; `pnpm build` then bundles them into dist/runtime-start.js and
-// dist/runtime.js (scripts/bundle-dist.mjs), where each still runs only when first required,
+// module; `pnpm build` then bundles them into dist/runtime-start.js,
+// dist/runtime-patches.js and dist/runtime.js (scripts/bundle-dist.mjs),
+// where each still runs only when first required,
 // inside a wrapper function named by its path. V8's coverage
 // (NODE_V8_COVERAGE) counts the calls of every function, so it tells which
 // ran in either layout, where require.cache sees only files.
@@ -30,7 +31,7 @@ export function spawnCountingModules(args, options = {}) {
       for (const script of JSON.parse(readFileSync(join(dir, file), 'utf8')).result) {
         const path = distDir.exec(script.url)?.[1];
         if (path === undefined) continue;
-        if (!/^runtime(-start)?\.js$/.test(path)) {
+        if (!/^runtime(-start|-patches)?\.js$/.test(path)) {
           // A file of its own (a stub, or tsc's output): it ran when loaded.
           if (script.functions.some((f) => f.ranges[0]?.count > 0)) modules.add(path);
           continue;

@@ -17,6 +17,9 @@
 // read as the original reads them across both attempts (see
 // `RecordedOptions`), so getters on them run as often as with stock Node.
 import { block, mayBlock } from './runtime.js';
+import { likeOriginal } from './like-original.js';
+
+export { likeOriginal } from './like-original.js';
 
 /** Returned by {@link cooperate} when the asynchronous form rejected the arguments synchronously. */
 export const FALLBACK: unique symbol = Symbol('greenpatch.fallback');
@@ -228,22 +231,6 @@ export function cooperativeSync<F extends AnyFunction>(
     if (recorded !== undefined) for (const options of recorded) options.replay();
     return Reflect.apply(original, this, seen);
   }, original) as unknown as F;
-}
-
-/**
- * Gives `wrapper` the `name` and `length` of `original` and copies its own
- * extra properties (e.g. `realpathSync.native`, promisify symbols), so that
- * code inspecting the function sees what stock Node shows.
- */
-export function likeOriginal<F extends Function>(wrapper: F, original: Function, name: string = original.name): F {
-  Object.defineProperty(wrapper, 'name', { value: name, configurable: true });
-  Object.defineProperty(wrapper, 'length', { value: original.length, configurable: true });
-  for (const key of Reflect.ownKeys(original)) {
-    if (key === 'name' || key === 'length' || key === 'prototype') continue;
-    if (Object.prototype.hasOwnProperty.call(wrapper, key)) continue;
-    Object.defineProperty(wrapper, key, Object.getOwnPropertyDescriptor(original, key)!);
-  }
-  return wrapper;
 }
 
 /**

@@ -2,11 +2,19 @@
 // modules, written once: `requestSync`/`getSync`, the green `Server`'s
 // `emit`, `createServer`, and the `emit` the patch puts on the module's
 // `Server.prototype`. https is the same over TLS.
+//
+// The `http` and `https` patches use this module directly (the same values
+// as the green modules export): it loads no builtin, and the response reader
+// (response.ts, not in the start-up bundle) loads at the first blocking call,
+// so that applying the patches before an ES entry on Node 20 costs little.
 import type { RequestListener, RequestOptions } from 'node:http';
 
+import { lazily } from './deferred.js';
 import type { Emit } from './listeners.js';
-import { requestArgs, sendSync, type Body, SyncResponse } from './response.js';
+import type { Body, SyncResponse } from './response.js';
 import { greenServerClass, patchedServerEmit } from './server-emit.js';
+
+const response = lazily((): typeof import('./response.js') => require('./response.js'));
 
 /** The part of `node:http` or `node:https` the green additions use. */
 interface HttpModule {
@@ -33,12 +41,23 @@ export interface CreateServer<S, O> {
   (options: O, requestListener?: RequestListener): S;
 }
 
-/** The green additions for `mod` (`name` is `'http'` or `'https'`, for messages), around its green `Server`. */
-export function greenHttpApi<S, O, R = RequestOptions>(mod: HttpModule, name: string, Server: new (...args: any[]) => S) {
+/** What the patch of `mod` adds: `requestSync`, `getSync`, and the `emit` for its `Server.prototype`. */
+export interface HttpPatchApi<R = RequestOptions> {
+  readonly requestSync: RequestSync<R>;
+  readonly getSync: GetSync<R>;
+  readonly makeServerEmit: (original: Emit) => Emit;
+}
+
+/** One set of functions per module: the patch and the green module hand out the same ones. */
+const made = new WeakMap<HttpModule, HttpPatchApi<any>>();
+
+/** The additions to `mod` (`name` is `'http'` or `'https'`, for messages) that its patch puts on it. */
+export function httpPatchApi<R = RequestOptions>(mod: HttpModule, name: string): HttpPatchApi<R> {
+  let api = made.get(mod);
+  if (api !== undefined) return api;
   // http.Server's emit is net.Server's; https.Server's is tls.Server's.
   const parent = Object.getPrototypeOf(mod.Server.prototype) as { emit: Emit };
-  greenServerClass(Server, serverEvents, mod.Server);
-  return {
+  api = {
     /**
      * Sends a request and blocks the green thread until the response head
      * is there: `requestSync(url, body?)`, `requestSync(options, body?)` or
@@ -48,12 +67,13 @@ export function greenHttpApi<S, O, R = RequestOptions>(mod: HttpModule, name: st
      * errors over TLS, ...).
      */
     requestSync: function requestSync(...args: unknown[]): SyncResponse {
+      const { requestArgs, sendSync } = response();
       const { call, body } = requestArgs(args);
       return sendSync(`${name}.requestSync()`, () => Reflect.apply(mod.request, mod, call), body);
     } as RequestSync<R>,
     /** `requestSync` with method GET: `getSync(url)`, `getSync(url, options)`, `getSync(options)`. */
     getSync: function getSync(url: string | URL | R, options?: R): SyncResponse {
-      return sendSync(`${name}.getSync()`, () => (options === undefined ? mod.get(url) : mod.get(url, options)), undefined);
+      return response().sendSync(`${name}.getSync()`, () => (options === undefined ? mod.get(url) : mod.get(url, options)), undefined);
     } as GetSync<R>,
     /**
      * The `emit` the patch puts on `Server.prototype` in place of `original`:
@@ -62,6 +82,19 @@ export function greenHttpApi<S, O, R = RequestOptions>(mod: HttpModule, name: st
      * patched, or whatever wrapper was put on the prototype before).
      */
     makeServerEmit: (original: Emit): Emit => patchedServerEmit(requestEvents, original, parent),
+  };
+  made.set(mod, api);
+  return api;
+}
+
+/** The green additions for `mod` (`name` is `'http'` or `'https'`, for messages), around its green `Server`. */
+export function greenHttpApi<S, O, R = RequestOptions>(mod: HttpModule, name: string, Server: new (...args: any[]) => S) {
+  greenServerClass(Server, serverEvents, mod.Server);
+  const { requestSync, getSync, makeServerEmit } = httpPatchApi<R>(mod, name);
+  return {
+    requestSync,
+    getSync,
+    makeServerEmit,
     /** `createServer`, returning a green `Server`. */
     createServer: ((...args: any[]): S => new Server(...args)) as CreateServer<S, O>,
   };
