@@ -52,20 +52,22 @@ struct Module {
 };
 
 // Looks up the TLS symbols of kSpecs in one ELF file (through its symbol
-// index, else its .symtab and .dynsym). Returns how many of the required
-// ones were found.
+// index, else its .symtab and .dynsym): each slot's current spelling, then
+// the older one of any still missing (a scan for a name the file lacks
+// reads every entry, twice). Returns how many of the required ones were
+// found.
 int FindSymbols(const std::string& path, uint64_t offsets[kMaxSlots]) {
-  std::vector<const char*> names;
-  for (const SlotSpec& spec : kSpecs) {
-    for (const char* name : spec.names) {
-      if (name != nullptr) names.push_back(name);
-    }
-  }
-  const ElfSymbols found = LookUpElfSymbols(path, STT_TLS, names);
+  for (int k = 0; k < kMaxSlots; k++) offsets[k] = kMissing;
   int count = 0;
-  for (int k = 0; k < kMaxSlots; k++) {
-    offsets[k] = kMissing;
-    for (const char* name : kSpecs[k].names) {
+  for (int spelling = 0; spelling < 2; spelling++) {
+    std::vector<const char*> names;
+    for (const SlotSpec& spec : kSpecs) {
+      if (spec.names[spelling] != nullptr && offsets[&spec - kSpecs] == kMissing) names.push_back(spec.names[spelling]);
+    }
+    if (names.empty()) break;
+    const ElfSymbols found = LookUpElfSymbols(path, STT_TLS, names);
+    for (int k = 0; k < kMaxSlots; k++) {
+      const char* name = kSpecs[k].names[spelling];
       auto it = name != nullptr && offsets[k] == kMissing ? found.values.find(name) : found.values.end();
       if (it == found.values.end()) continue;
       offsets[k] = it->second;
