@@ -38,7 +38,8 @@ void FastPass(const Table& t, unsigned char type, const std::vector<const char*>
   std::vector<std::vector<const char*>> by_length(longest + 1);
   for (const char* n : names) by_length[strlen(n)].push_back(n);
   constexpr uint64_t kPlausible = 4096;  // longer, and the name is read
-  for (size_t s = 0; s < t.count; s++) {
+  // Until every name is found: the first of each in table order is taken.
+  for (size_t s = 0; s < t.count && out->values.size() < names.size(); s++) {
     const Elf64_Sym& sym = t.syms[s];
     if (!Wanted(sym, type) || sym.st_name >= t.names_size) continue;
     const uint64_t next = s + 1 < t.count ? t.syms[s + 1].st_name : t.names_size;
@@ -62,7 +63,7 @@ void FastPass(const Table& t, unsigned char type, const std::vector<const char*>
 
 // Every name of the wanted type compared, each bounded by the table's end.
 void FullScan(const Table& t, unsigned char type, const std::vector<const char*>& names, ElfSymbols* out) {
-  for (size_t s = 0; s < t.count; s++) {
+  for (size_t s = 0; s < t.count && out->values.size() < names.size(); s++) {
     const Elf64_Sym& sym = t.syms[s];
     if (!Wanted(sym, type) || sym.st_name >= t.names_size) continue;
     const char* name = t.names + sym.st_name;

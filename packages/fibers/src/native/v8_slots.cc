@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include <v8-version.h>
+
 #include "symbol_index.h"
 
 namespace greenpatch {
@@ -52,14 +54,17 @@ struct Module {
 };
 
 // Looks up the TLS symbols of kSpecs in one ELF file (through its symbol
-// index, else its .symtab and .dynsym): each slot's current spelling, then
-// the older one of any still missing (a scan for a name the file lacks
-// reads every entry, twice). Returns how many of the required ones were
-// found.
+// index, else its .symtab and .dynsym): each slot's spelling this V8 is
+// expected to use, then the other one for any slot still missing (a scan
+// for a name the file lacks reads every entry, twice, and .dynsym). Returns
+// how many of the required ones were found.
 int FindSymbols(const std::string& path, uint64_t offsets[kMaxSlots]) {
   for (int k = 0; k < kMaxSlots; k++) offsets[k] = kMissing;
   int count = 0;
-  for (int spelling = 0; spelling < 2; spelling++) {
+  // V8 13 (Node 24) renamed the current local heap; 11 and 12 (Node 20, 22)
+  // have the older spelling.
+  constexpr int kFirst = V8_MAJOR_VERSION >= 13 ? 0 : 1;
+  for (int spelling : {kFirst, 1 - kFirst}) {
     std::vector<const char*> names;
     for (const SlotSpec& spec : kSpecs) {
       if (spec.names[spelling] != nullptr && offsets[&spec - kSpecs] == kMissing) names.push_back(spec.names[spelling]);
