@@ -5,7 +5,9 @@
 // reportUncaught (uncaught.cc), the same on both; which
 // one to ask for is decided in src/binding.ts. claimFallbackNotice() is true
 // once per process, so that the fallback line on stderr is printed once even
-// with many worker threads.
+// with many worker threads. symbolIndex() and symbolLookups() are for the
+// build and for tests (symbol_index.h).
+#include <elf.h>
 #include <node.h>
 #include <v8.h>
 
@@ -14,6 +16,7 @@
 
 #include "backends.h"
 #include "misuse.h"
+#include "symbol_index.h"
 #include "uncaught.h"
 #include "wasm_code_gc.h"
 
@@ -73,6 +76,46 @@ void ClaimFallbackNotice(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(!g_notice_claimed.exchange(true));
 }
 
+// [{ path, text }]: the symbol index files for what this process looked up
+// (scripts/build-native.mjs writes them).
+void SymbolIndex(const FunctionCallbackInfo<Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Local<v8::Context> context = isolate->GetCurrentContext();
+  Local<v8::Array> out = v8::Array::New(isolate);
+  uint32_t i = 0;
+  for (const SymbolIndexFile& file : SymbolIndexFiles()) {
+    Local<v8::Object> item = v8::Object::New(isolate);
+    item->Set(context, v8::String::NewFromUtf8Literal(isolate, "path"),
+              v8::String::NewFromUtf8(isolate, file.path.c_str()).ToLocalChecked()).Check();
+    item->Set(context, v8::String::NewFromUtf8Literal(isolate, "text"),
+              v8::String::NewFromUtf8(isolate, file.text.c_str()).ToLocalChecked()).Check();
+    out->Set(context, i++, item).Check();
+  }
+  info.GetReturnValue().Set(out);
+}
+
+// [{ file, symbols: "function" | "thread-local", names, found, how, note }]:
+// this process's symbol lookups, in order, for tests.
+void SymbolLookupsOf(const FunctionCallbackInfo<Value>& info) {
+  v8::Isolate* isolate = info.GetIsolate();
+  Local<v8::Context> context = isolate->GetCurrentContext();
+  Local<v8::Array> out = v8::Array::New(isolate);
+  uint32_t i = 0;
+  auto str = [&](const std::string& s) { return v8::String::NewFromUtf8(isolate, s.c_str()).ToLocalChecked(); };
+  for (const SymbolLookup& lookup : SymbolLookups()) {
+    Local<v8::Object> item = v8::Object::New(isolate);
+    const char* symbols = lookup.type == STT_FUNC ? "function" : lookup.type == STT_TLS ? "thread-local" : "other";
+    item->Set(context, str("file"), str(lookup.path)).Check();
+    item->Set(context, str("symbols"), str(symbols)).Check();
+    item->Set(context, str("names"), v8::Number::New(isolate, static_cast<double>(lookup.names.size()))).Check();
+    item->Set(context, str("found"), v8::Number::New(isolate, static_cast<double>(lookup.found))).Check();
+    item->Set(context, str("how"), str(lookup.how)).Check();
+    item->Set(context, str("note"), str(lookup.note)).Check();
+    out->Set(context, i++, item).Check();
+  }
+  info.GetReturnValue().Set(out);
+}
+
 }  // namespace
 }  // namespace greenpatch
 
@@ -83,4 +126,8 @@ NODE_MODULE_INIT(/* exports, module, context */) {
                v8::Function::New(context, Start).ToLocalChecked()).Check();
   exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "claimFallbackNotice"),
                v8::Function::New(context, ClaimFallbackNotice).ToLocalChecked()).Check();
+  exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "symbolIndex"),
+               v8::Function::New(context, SymbolIndex).ToLocalChecked()).Check();
+  exports->Set(context, v8::String::NewFromUtf8Literal(isolate, "symbolLookups"),
+               v8::Function::New(context, SymbolLookupsOf).ToLocalChecked()).Check();
 }

@@ -1,6 +1,8 @@
 #include "direct_switch.h"
 #include "elf_symbols.h"
 #include "safe_read.h"
+#include "symbol_index.h"
+#include "v8_file.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -24,20 +26,9 @@ namespace {
 // (FindAll).
 std::map<std::string, uintptr_t> v8_functions;
 
-// Where FindFunctions looks: the ELF file that holds v8::Locker::IsLocked
-// (the executable, or a shared libnode), and its load base.
-bool V8File(std::string* path, uintptr_t* base) {
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&v8::Locker::IsLocked), &info) == 0 || info.dli_fname == nullptr) return false;
-  *path = info.dli_fname;
-  if (path->empty() || path->find('/') == std::string::npos) *path = "/proc/self/exe";
-  *base = reinterpret_cast<uintptr_t>(info.dli_fbase);
-  return true;
-}
-
-// Addresses of the function symbols in `names`, from that file. With
-// `full_scan`, its symbol table is read without the fast pass (for the test
-// comparing the two).
+// Addresses of the function symbols in `names`, from V8's file (V8File).
+// With `full_scan`, its symbol table is read without the symbol index and
+// the fast pass (for the test comparing them).
 std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& names, bool full_scan = false) {
   std::map<std::string, uintptr_t> found;
   std::string path;
@@ -58,7 +49,7 @@ std::map<std::string, uintptr_t> FindFunctions(const std::vector<const char*>& n
     }
   }
   if (missing.empty()) return found;
-  ElfSymbols elf = FindElfSymbols(path, STT_FUNC, missing, full_scan);
+  const ElfSymbols elf = full_scan ? FindElfSymbols(path, STT_FUNC, missing, true) : LookUpElfSymbols(path, STT_FUNC, missing);
   for (const auto& [name, value] : elf.values) found[name] = (elf.position_independent ? file_base : 0) + value;
   return found;
 }

@@ -1,9 +1,7 @@
 #include "elf_symbols.h"
 
 #include <elf.h>
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,18 +10,9 @@
 namespace greenpatch {
 namespace {
 
-bool ReadAt(int fd, void* to, size_t n, uint64_t offset) {
-  char* p = static_cast<char*>(to);
-  while (n > 0) {
-    ssize_t r = pread(fd, p, n, static_cast<off_t>(offset));
-    if (r <= 0) return false;
-    p += r, n -= static_cast<size_t>(r), offset += static_cast<uint64_t>(r);
-  }
-  return true;
-}
-
 // One symbol table and its names, mapped (just those bytes of the file).
 struct Table {
+  uint32_t section = 0;
   const Elf64_Sym* syms = nullptr;
   size_t count = 0;
   const char* names = nullptr;
@@ -49,7 +38,8 @@ void FastPass(const Table& t, unsigned char type, const std::vector<const char*>
   std::vector<std::vector<const char*>> by_length(longest + 1);
   for (const char* n : names) by_length[strlen(n)].push_back(n);
   constexpr uint64_t kPlausible = 4096;  // longer, and the name is read
-  for (size_t s = 0; s < t.count; s++) {
+  // Until every name is found: the first of each in table order is taken.
+  for (size_t s = 0; s < t.count && out->values.size() < names.size(); s++) {
     const Elf64_Sym& sym = t.syms[s];
     if (!Wanted(sym, type) || sym.st_name >= t.names_size) continue;
     const uint64_t next = s + 1 < t.count ? t.syms[s + 1].st_name : t.names_size;
@@ -63,69 +53,56 @@ void FastPass(const Table& t, unsigned char type, const std::vector<const char*>
     if (len > longest || by_length[len].empty()) continue;
     for (const char* n : by_length[len]) {
       // name[len] is within the table: st_name + len < names_size.
-      if (memcmp(name, n, len) == 0 && name[len] == '\0' && out->values.count(n) == 0) out->values[n] = sym.st_value;
+      if (memcmp(name, n, len) == 0 && name[len] == '\0' && out->values.count(n) == 0) {
+        out->values[n] = sym.st_value;
+        out->refs[n] = {t.section, s};
+      }
     }
   }
 }
 
 // Every name of the wanted type compared, each bounded by the table's end.
 void FullScan(const Table& t, unsigned char type, const std::vector<const char*>& names, ElfSymbols* out) {
-  for (size_t s = 0; s < t.count; s++) {
+  for (size_t s = 0; s < t.count && out->values.size() < names.size(); s++) {
     const Elf64_Sym& sym = t.syms[s];
     if (!Wanted(sym, type) || sym.st_name >= t.names_size) continue;
     const char* name = t.names + sym.st_name;
     const size_t room = t.names_size - sym.st_name;
     if (memchr(name, '\0', room) == nullptr) continue;
     for (const char* n : names) {
-      if (strcmp(name, n) == 0 && out->values.count(n) == 0) out->values[n] = sym.st_value;
+      if (strcmp(name, n) == 0 && out->values.count(n) == 0) {
+        out->values[n] = sym.st_value;
+        out->refs[n] = {t.section, s};
+      }
     }
   }
 }
 
 }  // namespace
 
-ElfSymbols FindElfSymbols(const std::string& path, unsigned char type, const std::vector<const char*>& names,
+ElfSymbols FindElfSymbols(const ElfFile& file, unsigned char type, const std::vector<const char*>& names,
                           bool force_full_scan) {
   ElfSymbols out;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  struct stat st;
-  Elf64_Ehdr eh;
-  std::vector<Elf64_Shdr> sh;
-  const uint64_t size = fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-  bool valid = size >= sizeof(eh) && ReadAt(fd, &eh, sizeof(eh), 0) && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
-               eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_shentsize == sizeof(Elf64_Shdr) && eh.e_shnum > 0 &&
-               eh.e_shoff <= size && uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr) <= size - eh.e_shoff;
-  if (valid) {
-    sh.resize(eh.e_shnum);
-    valid = ReadAt(fd, sh.data(), sh.size() * sizeof(Elf64_Shdr), eh.e_shoff);
-  }
-  if (!valid) {
-    close(fd);
-    return out;
-  }
-  out.position_independent = eh.e_type == ET_DYN;
+  const std::vector<Elf64_Shdr>& sh = file.sections();
+  if (sh.empty()) return out;
+  out.position_independent = file.header().e_type == ET_DYN;
   const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   // .symtab first (every symbol, when the file has one), then .dynsym for
   // what is still missing.
   for (uint32_t table_type : {SHT_SYMTAB, SHT_DYNSYM}) {
     for (size_t i = 0; i < sh.size() && out.values.size() < names.size(); i++) {
+      const Elf64_Shdr* strs = nullptr;
+      if (!file.SymbolTable(i, table_type, &strs)) continue;
       const Elf64_Shdr& syms = sh[i];
-      if (syms.sh_type != table_type || syms.sh_link >= sh.size() || syms.sh_entsize != sizeof(Elf64_Sym)) continue;
-      const Elf64_Shdr& strs = sh[syms.sh_link];
-      if (syms.sh_offset > size || syms.sh_size > size - syms.sh_offset || strs.sh_offset > size ||
-          strs.sh_size > size - strs.sh_offset || strs.sh_size == 0 || syms.sh_offset % alignof(Elf64_Sym) != 0) {
-        continue;
-      }
       // Only the two sections are mapped (they are adjacent in Node's
       // binaries), not the 100+ MB file.
-      const uint64_t from = std::min(syms.sh_offset, strs.sh_offset) / page * page;
-      const uint64_t to = std::max(syms.sh_offset + syms.sh_size, strs.sh_offset + strs.sh_size);
-      void* map = mmap(nullptr, to - from, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(from));
+      const uint64_t from = std::min(syms.sh_offset, strs->sh_offset) / page * page;
+      const uint64_t to = std::max(syms.sh_offset + syms.sh_size, strs->sh_offset + strs->sh_size);
+      void* map = mmap(nullptr, to - from, PROT_READ, MAP_PRIVATE, file.fd(), static_cast<off_t>(from));
       if (map == MAP_FAILED) continue;
       const char* base = static_cast<const char*>(map) - from;
-      Table t{reinterpret_cast<const Elf64_Sym*>(base + syms.sh_offset), syms.sh_size / sizeof(Elf64_Sym),
-              base + strs.sh_offset, strs.sh_size};
+      Table t{static_cast<uint32_t>(i), reinterpret_cast<const Elf64_Sym*>(base + syms.sh_offset),
+              syms.sh_size / sizeof(Elf64_Sym), base + strs->sh_offset, strs->sh_size};
       // Names this table must still provide; a fast pass that misses one
       // is redone in full so that the result is the full scan's.
       std::vector<const char*> missing;
@@ -136,16 +113,54 @@ ElfSymbols FindElfSymbols(const std::string& path, unsigned char type, const std
       if (!force_full_scan) FastPass(t, type, missing, &pass);
       if (pass.values.size() < missing.size()) {
         pass.values.clear();
+        pass.refs.clear();
         FullScan(t, type, missing, &pass);
         out.full_scan = true;
       }
       out.values.insert(pass.values.begin(), pass.values.end());
+      out.refs.insert(pass.refs.begin(), pass.refs.end());
       munmap(map, to - from);
     }
     if (table_type == SHT_SYMTAB && out.values.size() == names.size()) break;
   }
-  close(fd);
   return out;
+}
+
+ElfSymbols FindElfSymbols(const std::string& path, unsigned char type, const std::vector<const char*>& names,
+                          bool force_full_scan) {
+  ElfFile file;
+  if (!file.Open(path)) return ElfSymbols();
+  return FindElfSymbols(file, type, names, force_full_scan);
+}
+
+bool ReadElfSymbols(const ElfFile& file, unsigned char type, const std::map<std::string, ElfSymbolRef>& refs,
+                    ElfSymbols* out) {
+  *out = ElfSymbols();
+  out->position_independent = file.header().e_type == ET_DYN;
+  std::string name;
+  for (const auto& [wanted, ref] : refs) {
+    const Elf64_Shdr* strs = nullptr;
+    if (!file.SymbolTable(ref.table, SHT_SYMTAB, &strs) && !file.SymbolTable(ref.table, SHT_DYNSYM, &strs)) {
+      return false;
+    }
+    const Elf64_Shdr& syms = file.sections()[ref.table];
+    Elf64_Sym sym;
+    // The entry within its table, its name (and the NUL after it) within
+    // the string table; SymbolTable() put both tables within the file.
+    if (ref.entry >= syms.sh_size / sizeof(Elf64_Sym) ||
+        !file.Read(&sym, sizeof(sym), syms.sh_offset + ref.entry * sizeof(Elf64_Sym)) || !Wanted(sym, type) ||
+        sym.st_name >= strs->sh_size || wanted.size() + 1 > strs->sh_size - sym.st_name) {
+      return false;
+    }
+    name.resize(wanted.size() + 1);
+    if (!file.Read(name.data(), name.size(), strs->sh_offset + sym.st_name) ||
+        memcmp(name.data(), wanted.c_str(), wanted.size() + 1) != 0) {
+      return false;
+    }
+    out->values[wanted] = sym.st_value;
+    out->refs[wanted] = ref;
+  }
+  return true;
 }
 
 }  // namespace greenpatch

@@ -1,15 +1,16 @@
 #include "v8_slots.h"
 
 #include <elf.h>
-#include <fcntl.h>
 #include <link.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <mutex>
 #include <vector>
+
+#include <v8-version.h>
+
+#include "symbol_index.h"
 
 namespace greenpatch {
 namespace {
@@ -52,59 +53,32 @@ struct Module {
   bool has_tls;
 };
 
-// Searches one ELF file's .symtab and .dynsym for the TLS symbols of kSpecs.
-// Returns how many of the required ones were found.
+// Looks up the TLS symbols of kSpecs in one ELF file (through its symbol
+// index, else its .symtab and .dynsym): each slot's spelling this V8 is
+// expected to use, then the other one for any slot still missing (a scan
+// for a name the file lacks reads every entry, twice, and .dynsym). Returns
+// how many of the required ones were found.
 int FindSymbols(const std::string& path, uint64_t offsets[kMaxSlots]) {
   for (int k = 0; k < kMaxSlots; k++) offsets[k] = kMissing;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(sizeof(Elf64_Ehdr))) {
-    close(fd);
-    return 0;
-  }
-  size_t size = static_cast<size_t>(st.st_size);
-  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED) return 0;
-  const char* base = static_cast<const char*>(map);
-  const Elf64_Ehdr* eh = reinterpret_cast<const Elf64_Ehdr*>(base);
   int count = 0;
-  int found = 0;  // required and optional
-  bool valid = memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 &&
-               eh->e_ident[EI_CLASS] == ELFCLASS64 && eh->e_shentsize == sizeof(Elf64_Shdr) &&
-               eh->e_shoff + uint64_t{eh->e_shnum} * sizeof(Elf64_Shdr) <= size;
-  // Reading the tables costs every process start-up time (node's .symtab is
-  // megabytes): each stops once every slot is found, and .dynsym, a subset
-  // of .symtab, is read only where there is no .symtab (a stripped build).
-  bool had_symtab = false;
-  for (int pass = 0; valid && pass < 2 && found < kMaxSlots && !(pass == 1 && had_symtab); pass++) {
-    const uint32_t wanted = pass == 0 ? SHT_SYMTAB : SHT_DYNSYM;
-    const Elf64_Shdr* sh = reinterpret_cast<const Elf64_Shdr*>(base + eh->e_shoff);
-    for (int i = 0; i < eh->e_shnum && found < kMaxSlots; i++) {
-      if (sh[i].sh_type != wanted || sh[i].sh_link >= eh->e_shnum) continue;
-      const Elf64_Shdr& strtab = sh[sh[i].sh_link];
-      if (sh[i].sh_offset + sh[i].sh_size > size || strtab.sh_offset + strtab.sh_size > size) continue;
-      if (pass == 0) had_symtab = true;
-      const Elf64_Sym* syms = reinterpret_cast<const Elf64_Sym*>(base + sh[i].sh_offset);
-      const char* names = base + strtab.sh_offset;
-      size_t nsyms = sh[i].sh_size / sizeof(Elf64_Sym);
-      for (size_t s = 0; s < nsyms && found < kMaxSlots; s++) {
-        if (ELF64_ST_TYPE(syms[s].st_info) != STT_TLS || syms[s].st_name >= strtab.sh_size) continue;
-        const char* name = names + syms[s].st_name;
-        for (int k = 0; k < kMaxSlots; k++) {
-          for (const char* wanted_name : kSpecs[k].names) {
-            if (offsets[k] == kMissing && wanted_name != nullptr && strcmp(name, wanted_name) == 0) {
-              offsets[k] = syms[s].st_value;
-              found++;
-              if (kSpecs[k].required) count++;
-            }
-          }
-        }
-      }
+  // V8 13 (Node 24) renamed the current local heap; 11 and 12 (Node 20, 22)
+  // have the older spelling.
+  constexpr int kFirst = V8_MAJOR_VERSION >= 13 ? 0 : 1;
+  for (int spelling : {kFirst, 1 - kFirst}) {
+    std::vector<const char*> names;
+    for (const SlotSpec& spec : kSpecs) {
+      if (spec.names[spelling] != nullptr && offsets[&spec - kSpecs] == kMissing) names.push_back(spec.names[spelling]);
+    }
+    if (names.empty()) break;
+    const ElfSymbols found = LookUpElfSymbols(path, STT_TLS, names);
+    for (int k = 0; k < kMaxSlots; k++) {
+      const char* name = kSpecs[k].names[spelling];
+      auto it = name != nullptr && offsets[k] == kMissing ? found.values.find(name) : found.values.end();
+      if (it == found.values.end()) continue;
+      offsets[k] = it->second;
+      if (kSpecs[k].required) count++;
     }
   }
-  munmap(map, size);
   return count;
 }
 

@@ -2,26 +2,20 @@
 
 #include <dlfcn.h>
 #include <elf.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 #include <v8.h>
 
 #include <cstring>
 #include <mutex>
 #include <vector>
 
+#include "elf_file.h"
 #include "safe_read.h"
+#include "v8_file.h"
 
 namespace greenpatch {
 namespace {
 
 constexpr const char* kFlagsSymbol = "_ZN2v88internal8v8_flagsE";  // v8::internal::v8_flags
-
-bool ReadAt(int fd, void* to, size_t n, uint64_t offset) {
-  return pread(fd, to, n, static_cast<off_t>(offset)) == static_cast<ssize_t>(n);
-}
 
 // Where to look for the flag's byte. v8::internal::v8_flags (one page of
 // the struct) where Node exports it (20, 22); elsewhere it is a local
@@ -30,44 +24,25 @@ bool ReadAt(int fd, void* to, size_t n, uint64_t offset) {
 // searched: the byte must be the only one in it that the flag turns from 1
 // to 0 (V8 also records, in its flag list, how the flag was set).
 bool FlagsRange(uintptr_t* start, size_t* size) {
-  Dl_info info;
-  if (dladdr(reinterpret_cast<void*>(&v8::Locker::IsLocked), &info) == 0 || info.dli_fname == nullptr) return false;
   if (void* exported = dlsym(RTLD_DEFAULT, kFlagsSymbol)) {
     *start = reinterpret_cast<uintptr_t>(exported);
     *size = 4096;
     return true;
   }
-  std::string path = info.dli_fname;
-  if (path.empty() || path.find('/') == std::string::npos) path = "/proc/self/exe";
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool found = false;
-  Elf64_Ehdr eh;
-  if (ReadAt(fd, &eh, sizeof(eh), 0) && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_shentsize == sizeof(Elf64_Shdr) &&
-      eh.e_shnum > 0 && eh.e_shnum < 1024 && eh.e_shstrndx < eh.e_shnum) {
-    std::vector<Elf64_Shdr> sh(eh.e_shnum);
-    if (ReadAt(fd, sh.data(), sh.size() * sizeof(Elf64_Shdr), eh.e_shoff)) {
-      const Elf64_Shdr& names = sh[eh.e_shstrndx];
-      for (const Elf64_Shdr& s : sh) {
-        char name[6] = {0};
-        if (s.sh_type != SHT_PROGBITS || (s.sh_flags & (SHF_WRITE | SHF_ALLOC)) != (SHF_WRITE | SHF_ALLOC)) continue;
-        if (s.sh_name >= names.sh_size || !ReadAt(fd, name, sizeof(name), names.sh_offset + s.sh_name)) continue;
-        if (memcmp(name, ".data", sizeof(name)) != 0 || s.sh_size == 0 || s.sh_size > (16u << 20)) continue;
-        *start = (eh.e_type == ET_DYN ? reinterpret_cast<uintptr_t>(info.dli_fbase) : 0) + s.sh_addr;
-        *size = s.sh_size;
-        found = true;
-        break;
-      }
-    }
+  std::string path;
+  uintptr_t base = 0;
+  ElfFile file;
+  if (!V8File(&path, &base) || !file.Open(path)) return false;
+  const std::vector<Elf64_Shdr>& sections = file.sections();
+  for (size_t i = 0; i < sections.size(); i++) {
+    const Elf64_Shdr& s = sections[i];
+    if (s.sh_type != SHT_PROGBITS || (s.sh_flags & (SHF_WRITE | SHF_ALLOC)) != (SHF_WRITE | SHF_ALLOC)) continue;
+    if (s.sh_size == 0 || s.sh_size > (16u << 20) || file.SectionName(i) != ".data") continue;
+    *start = (file.header().e_type == ET_DYN ? base : 0) + s.sh_addr;
+    *size = s.sh_size;
+    return true;
   }
-  close(fd);
-  return found;
-}
-
-bool SafeWrite(void* addr, const void* in, size_t size) {
-  struct iovec local = {const_cast<void*>(in), size};
-  struct iovec remote = {addr, size};
-  return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
+  return false;
 }
 
 // The byte `--no-wasm-code-gc` changes from 1 to 0 in [start, start+size)
