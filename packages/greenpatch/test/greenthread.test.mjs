@@ -560,3 +560,26 @@ test('one hub turn resumes its threads in queue order, new threads and sleep(0) 
   const inAsyncHooks = '_enable' in AsyncLocalStorage.prototype;
   t.is(r.stdout, `false: ${order}\n${inAsyncHooks}: ${order}\n`);
 });
+
+test.serial('threads started one after another on reused fibers each run in their own spawner\'s AsyncLocalStorage context', async (t) => {
+  // Each thread finishes before the next is spawned, so the next one runs
+  // on the fiber the previous one left idle.
+  const als = new AsyncLocalStorage();
+  const seen = [];
+  for (let i = 1; i <= 4; i++) {
+    seen.push(
+      await als.run({ id: i }, () =>
+        new Promise((resolve) =>
+          spawn(() => {
+            const before = als.getStore()?.id;
+            sleep(0);
+            resolve([before, als.getStore()?.id]);
+          }),
+        ),
+      ),
+    );
+  }
+  t.deepEqual(seen, [[1, 1], [2, 2], [3, 3], [4, 4]]);
+  // And outside any run(), a reused fiber carries no store of a thread before.
+  t.is(await new Promise((resolve) => spawn(() => resolve(als.getStore()))), undefined);
+});
