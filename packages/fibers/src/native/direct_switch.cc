@@ -100,9 +100,6 @@ bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
   *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
-  // V8's Debug::RestoreDebug, which the checks below call, walks the stack
-  // and may create handles: give them a scope of the checks' own.
-  v8::HandleScope handles(isolate);
   if (!(FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error))) return false;
   // The regexp stack's skip has checks of its own; failing them, every
   // switch archives it. Before the round trip, which then goes through it.
@@ -245,9 +242,13 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   link_into_ = reinterpret_cast<void (*)(void*, int)>(get("_ZN2v88internal11ThreadState8LinkIntoENS1_4ListE"));
   unlink_ = reinterpret_cast<Method>(get("_ZN2v88internal11ThreadState6UnlinkEv"));
   // ThreadState::data_: the word its constructor leaves null and
-  // AllocateSpace() sets.
+  // AllocateSpace() sets. The probe is this call's own: workers load the
+  // engine at the same time, and a probe shared between threads let two of
+  // them delete one data block twice, after which malloc handed that block
+  // to both threads' ThreadStates and each restored the other's V8 state
+  // (docs/engine-direct-switch.md, "Threads loading at once").
   {
-    alignas(16) static unsigned char probe[256];
+    alignas(16) unsigned char probe[256];
     memset(probe, 0, sizeof(probe));
     reinterpret_cast<void (*)(void*, void*)>(get("_ZN2v88internal11ThreadStateC1EPNS0_13ThreadManagerE"))(probe, thread_manager_);
     uintptr_t before[8];
