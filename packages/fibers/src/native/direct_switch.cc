@@ -100,15 +100,18 @@ bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
   *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
-  if (!(FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error))) return false;
+  if (!(FindAll(isolate, error) && FindEntryCount(isolate, error))) return false;
+  // Interrupt carry-over has checks of its own; failing them turns off only
+  // the carry. Before the checks that archive this thread's state: with it,
+  // an interrupt another thread raises meanwhile (worker.terminate(), a GC
+  // request) waits on the break mutex instead of being overwritten when the
+  // live stack guard is restored.
+  carry_.Init(isolate, stack_guard_, guard_archive_, guard_restore_, v8_functions, &carry_note_);
+  if (!CheckArchiveSize(error)) return false;
   // The regexp stack's skip has checks of its own; failing them, every
   // switch archives it. Before the round trip, which then goes through it.
   regexp_skip_.Init(isolate, regexp_stack_, regexp_archive_, regexp_restore_, v8_functions, &regexp_note_);
-  if (!CheckRoundTrip(isolate, error)) return false;
-  // Interrupt carry-over has checks of its own; failing them turns off only
-  // the carry.
-  carry_.Init(isolate, stack_guard_, guard_archive_, guard_restore_, v8_functions, &carry_note_);
-  return true;
+  return CheckRoundTrip(isolate, error);
 #endif
 }
 
@@ -372,14 +375,20 @@ bool DirectSwitch::CheckArchiveSize(std::string* error) {
   q = hsi_archive_(handle_scopes_, p), archived[0] = q - p, p = q;
   q = isolate_archive_(isolate_, p), archived[1] = q - p, p = q;
   q = reloc_archive_(isolate_, p), archived[2] = q - p, p = q;
-  q = guard_archive_(stack_guard_, p), archived[3] = q - p, p = q;
+  // The stack guard is the one piece other threads write (interrupt
+  // requests): restored at once, under the break mutex when the carry
+  // found it, so that no request lands in the reset block in between.
+  carry_.Hold();
+  q = guard_archive_(stack_guard_, p), archived[3] = q - p;
+  restored[3] = guard_restore_(stack_guard_, p) - p;
+  carry_.Deliver();
+  p = q;
   q = debug_archive_(debug_, p), archived[4] = q - p, p = q;
   q = regexp_archive_(regexp_stack_, p), archived[5] = q - p;
   p = data;
   q = hsi_restore_(handle_scopes_, p), restored[0] = q - p, p = q;
   q = isolate_restore_(isolate_, p), restored[1] = q - p, p = q;
-  q = reloc_restore_(isolate_, p), restored[2] = q - p, p = q;
-  q = guard_restore_(stack_guard_, p), restored[3] = q - p, p = q;
+  q = reloc_restore_(isolate_, p), restored[2] = q - p, p = q + archived[3];
   q = debug_restore_(debug_, p), restored[4] = q - p, p = q;
   q = regexp_restore_(regexp_stack_, p), restored[5] = q - p;
   unlink_(state);
