@@ -91,18 +91,18 @@ bool DirectSwitch::Init(v8::Isolate* isolate, std::string* error) {
   *error = "the direct switch is available on x86-64 only (V8's objects are found by reading its x86-64 machine code)";
   return false;
 #else
-  // V8's Debug::RestoreDebug, which the checks below call, walks the stack
-  // and may create handles: give them a scope of the checks' own.
-  v8::HandleScope handles(isolate);
-  if (!(FindAll(isolate, error) && FindEntryCount(isolate, error) && CheckArchiveSize(error))) return false;
+  if (!(FindAll(isolate, error) && FindEntryCount(isolate, error))) return false;
+  // Interrupt carry-over has checks of its own; failing them turns off only
+  // the carry. Before the checks that archive this thread's state: with it,
+  // an interrupt another thread raises meanwhile (worker.terminate(), a GC
+  // request) waits on the break mutex instead of being overwritten when the
+  // live stack guard is restored.
+  carry_.Init(isolate, stack_guard_, guard_archive_, guard_restore_, v8_functions, &carry_note_);
+  if (!CheckArchiveSize(error)) return false;
   // The regexp stack's skip has checks of its own; failing them, every
   // switch archives it. Before the round trip, which then goes through it.
   regexp_skip_.Init(isolate, regexp_stack_, regexp_archive_, regexp_restore_, v8_functions, &regexp_note_);
-  if (!CheckRoundTrip(isolate, error)) return false;
-  // Interrupt carry-over has checks of its own; failing them turns off only
-  // the carry.
-  carry_.Init(isolate, stack_guard_, guard_archive_, guard_restore_, v8_functions, &carry_note_);
-  return true;
+  return CheckRoundTrip(isolate, error);
 #endif
 }
 
@@ -236,9 +236,13 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   link_into_ = reinterpret_cast<void (*)(void*, int)>(get("_ZN2v88internal11ThreadState8LinkIntoENS1_4ListE"));
   unlink_ = reinterpret_cast<Method>(get("_ZN2v88internal11ThreadState6UnlinkEv"));
   // ThreadState::data_: the word its constructor leaves null and
-  // AllocateSpace() sets.
+  // AllocateSpace() sets. The probe is this call's own: workers load the
+  // engine at the same time, and a probe shared between threads let two of
+  // them delete one data block twice, after which malloc handed that block
+  // to both threads' ThreadStates and each restored the other's V8 state
+  // (docs/engine-direct-switch.md, "Threads loading at once").
   {
-    alignas(16) static unsigned char probe[256];
+    alignas(16) unsigned char probe[256];
     memset(probe, 0, sizeof(probe));
     reinterpret_cast<void (*)(void*, void*)>(get("_ZN2v88internal11ThreadStateC1EPNS0_13ThreadManagerE"))(probe, thread_manager_);
     uintptr_t before[8];
@@ -362,14 +366,20 @@ bool DirectSwitch::CheckArchiveSize(std::string* error) {
   q = hsi_archive_(handle_scopes_, p), archived[0] = q - p, p = q;
   q = isolate_archive_(isolate_, p), archived[1] = q - p, p = q;
   q = reloc_archive_(isolate_, p), archived[2] = q - p, p = q;
-  q = guard_archive_(stack_guard_, p), archived[3] = q - p, p = q;
+  // The stack guard is the one piece other threads write (interrupt
+  // requests): restored at once, under the break mutex when the carry
+  // found it, so that no request lands in the reset block in between.
+  carry_.Hold();
+  q = guard_archive_(stack_guard_, p), archived[3] = q - p;
+  restored[3] = guard_restore_(stack_guard_, p) - p;
+  carry_.Deliver();
+  p = q;
   q = debug_archive_(debug_, p), archived[4] = q - p, p = q;
   q = regexp_archive_(regexp_stack_, p), archived[5] = q - p;
   p = data;
   q = hsi_restore_(handle_scopes_, p), restored[0] = q - p, p = q;
   q = isolate_restore_(isolate_, p), restored[1] = q - p, p = q;
-  q = reloc_restore_(isolate_, p), restored[2] = q - p, p = q;
-  q = guard_restore_(stack_guard_, p), restored[3] = q - p, p = q;
+  q = reloc_restore_(isolate_, p), restored[2] = q - p, p = q + archived[3];
   q = debug_restore_(debug_, p), restored[4] = q - p, p = q;
   q = regexp_restore_(regexp_stack_, p), restored[5] = q - p;
   unlink_(state);
