@@ -3,6 +3,7 @@
 // its dist/:
 //
 //   node ../../scripts/bundle-dist.mjs --start <module,...> [--patches <module,...>] [--keep <dir/,...>]
+//     [--package-through <package>=<module>]
 //   (each package's `bundle` script, which its `build` runs)
 //
 // - the package's modules in two files (esbuild): dist/runtime-start.js holds
@@ -56,6 +57,8 @@ const MARK = 'bundled into runtime';
 const START_ROOTS = option('--start');
 const PATCH_ROOTS = option('--patches');
 const KEEP = option('--keep');
+// package name -> the module (path in dist/) its require goes through.
+const THROUGH = new Map(option('--package-through').map((pair) => pair.split('=')));
 if (START_ROOTS.length === 0) {
   console.error('usage: bundle-dist.mjs --start <module,...> [--keep <dir/,...>] (in the package directory)');
   process.exit(2);
@@ -94,6 +97,11 @@ function imports(rel) {
   for (const m of sources.get(rel).matchAll(/^(?!\s).*?\brequire\("(\.{1,2}\/[^"]+)"\)/gm)) {
     const dep = moduleAt(join(dist, dirname(rel)), m[1]);
     if (dep !== undefined) found.push(dep);
+  }
+  for (const [name, through] of THROUGH) {
+    if (rel === through) continue;
+    const call = `require(${JSON.stringify(name)})`;
+    if (sources.get(rel).split('\n').some((line) => !/^\s/.test(line) && line.includes(call))) found.push(through);
   }
   return found;
 }
@@ -184,10 +192,29 @@ async function bundle(file, members) {
         }));
       },
     },
+    {
+      // A package required through a module of this one (--package-through).
+      name: 'package-through',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) => {
+          const through = THROUGH.get(args.path);
+          if (through === undefined || args.importer === join(dist, through)) return undefined;
+          if (bundleOf(through) === file) return { path: join(dist, through) };
+          return { path: `./${through}`, external: true };
+        });
+      },
+    },
   ],
 });
   if (file === START) factoriesCompiledEagerly(file, members);
   markersBackOnTheirLines(file, members);
+  keptNamesNotRedefined(file);
+}
+
+/** Each `__name(f, "f");` statement (f's name already "f") as an empty line: the line numbers and the source map hold. */
+function keptNamesNotRedefined(file) {
+  const text = readFileSync(join(dist, file), 'utf8');
+  writeFileSync(join(dist, file), text.replace(/^[ \t]*__name\(([A-Za-z_$][\w$]*), "\1"\);[ \t]*$/gm, ''));
 }
 
 /**
