@@ -13,7 +13,15 @@ struct Stash {
   v8::Global<AsyncContextHold::Held> value;
 };
 
+// Whether this thread may use the isolate: not so in the collection V8
+// makes while it tears the isolate down at exit (Isolate::Deinit), where
+// the isolate's lock is not held by the thread and a HandleScope aborts
+// the process ("Entering the V8 API without proper locking"). No
+// JavaScript runs there again, so there is no context to keep.
+bool MayUseIsolate(v8::Isolate* isolate) { return v8::Locker::IsLocked(isolate); }
+
 void BeforeCollection(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
+  if (!MayUseIsolate(isolate)) return;
   Stash* stash = static_cast<Stash*>(data);
   v8::HandleScope scope(isolate);
   auto value = AsyncContextHold::Get(isolate);
@@ -24,7 +32,7 @@ void BeforeCollection(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, voi
 
 void AfterCollection(v8::Isolate* isolate, v8::GCType, v8::GCCallbackFlags, void* data) {
   Stash* stash = static_cast<Stash*>(data);
-  if (stash->value.IsEmpty()) return;
+  if (stash->value.IsEmpty() || !MayUseIsolate(isolate)) return;
   v8::HandleScope scope(isolate);
   AsyncContextHold::Set(isolate, stash->value.Get(isolate));
   stash->value.Reset();
