@@ -6,7 +6,7 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connect, getCurrent, listen, serve, setErrorHandler, sleep, spawn, StopServe, Timeout } from 'greenpatch';
+import { connect, Event, getCurrent, listen, serve, setErrorHandler, sleep, spawn, StopServe, Timeout } from 'greenpatch';
 import * as gnet from 'greenpatch/green/net';
 import { close, deadPort, green, plainServer } from './helpers/green.mjs';
 
@@ -619,10 +619,15 @@ test.serial('a listener that throws after blocking goes to the error handler; th
 test('emit from inside a green thread: the listener thread starts at once and both go on independently', async (t) => {
   const order = [];
   const server = new gnet.Server();
+  // The listener stays blocked until the emitter, which went on without it,
+  // has slept and woken: causal, not timed, so a loaded machine keeps it.
+  const emitterWoke = new Event();
+  const listenerDone = new Event();
   server.on('connection', (tag) => {
     order.push(`listener ${tag} start`);
-    sleep(20);
+    emitterWoke.wait();
     order.push(`listener ${tag} end`);
+    listenerDone.set();
   });
   await green(() => {
     order.push('emitter before');
@@ -630,7 +635,8 @@ test('emit from inside a green thread: the listener thread starts at once and bo
     order.push('emitter after');
     sleep(5);
     order.push('emitter woke');
-    sleep(40);
+    emitterWoke.set();
+    listenerDone.wait();
   });
   t.deepEqual(order, ['emitter before', 'listener x start', 'emitter after', 'emitter woke', 'listener x end']);
 });
