@@ -205,13 +205,20 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
     }
   }
   // The stack guard (embedded in the isolate): the word holding the isolate
-  // just below its JavaScript limit.
+  // just below its thread-local block, whose first field is the real
+  // JavaScript limit. The search starts there, not above the (interrupt)
+  // limit: the words between are stack limits, and a worker's C++ limit
+  // can equal its isolate's address (seen about once in 2,500 loads).
   {
+    uintptr_t real = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE"))(isolate);
     uintptr_t jslimit = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE"))(isolate);
-    for (uintptr_t a = jslimit - 8; a + 64 > jslimit && stack_guard_ == nullptr; a -= 8) {
+    for (uintptr_t a = real - 8; a + 64 > real && stack_guard_ == nullptr; a -= 8) {
       void* w = nullptr;
       if (SafeRead(reinterpret_cast<void*>(a), &w, sizeof(w)) && w == isolate) stack_guard_ = reinterpret_cast<void*>(a);
     }
+    // Both limits are in the guard's thread-local block, just above it.
+    uintptr_t guard = reinterpret_cast<uintptr_t>(stack_guard_);
+    if (stack_guard_ != nullptr && (jslimit <= guard || jslimit - guard > 0x40)) stack_guard_ = nullptr;
     if (stack_guard_ == nullptr) {
       *error = "the stack guard could not be found";
       return false;
