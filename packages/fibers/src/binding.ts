@@ -37,7 +37,8 @@ export interface EngineSettings {
 export interface Binding {
   Coroutine: new () => NativeCoroutine;
   /** Leaves the current fiber for its resumer; returns what the next resume hands in. */
-  suspend(value: unknown): unknown;
+  /** With `adoptContext`, the fiber runs on, when resumed, in its resumer's async context (AsyncLocalStorage on Node 24+). */
+  suspend(value: unknown, adoptContext?: boolean): unknown;
   settings(change?: { poolSize?: number; stackSize?: number; v8StackSize?: number }): EngineSettings;
   backend: 'native' | 'threads';
   /**

@@ -253,14 +253,18 @@ Object.defineProperties(FiberFunction.prototype, {
   },
 });
 
+function suspend(value: unknown, adoptContext: boolean): unknown {
+  const zombie = currentCore?.zombie;
+  if (zombie !== undefined) throw zombie;
+  // Async scopes entered in this fiber leave the stack with it.
+  if (currentCore !== undefined) onYield(currentCore);
+  return binding.suspend(value, adoptContext);
+}
+
 Object.defineProperties(FiberFunction, {
   yield: {
     value: function yield_(value?: unknown) {
-      const zombie = currentCore?.zombie;
-      if (zombie !== undefined) throw zombie;
-      // Async scopes entered in this fiber leave the stack with it.
-      if (currentCore !== undefined) onYield(currentCore);
-      return binding.suspend(value);
+      return suspend(value, false);
     },
     writable: true,
     configurable: true,
@@ -316,6 +320,17 @@ Object.defineProperties(FiberFunction, {
 // that matters and what it must not be called from).
 Object.defineProperty(FiberFunction, Symbol.for('@greenpatch/fibers.learnTopLevelResource'), {
   value: learnTopLevelResource,
+});
+
+// Not public: greenpatch's reusable fibers yield with it when their thread
+// has finished. Like Fiber.yield(), but once resumed the fiber runs in its
+// resumer's AsyncLocalStorage context (Node 24+ keeps that per flow of
+// control), as a new fiber starts in it: the next green thread it runs
+// belongs to whoever started that thread.
+Object.defineProperty(FiberFunction, Symbol.for('@greenpatch/fibers.yieldIdle'), {
+  value: function yieldIdle(value?: unknown) {
+    return suspend(value, true);
+  },
 });
 
 /** Creates and runs fibers; see {@link FiberConstructor}. */

@@ -19,6 +19,33 @@ test('the resumer keeps its AsyncLocalStorage store across run()', (t) => {
   t.is(als.getStore(), undefined);
 });
 
+// Engine-carried context (Node 24+, or 22 with async context frames): a
+// fiber that yields with greenpatch's yieldIdle runs on in its next
+// resumer's store, one that yields with Fiber.yield() in its own.
+(!('_enable' in AsyncLocalStorage.prototype) ? test : test.skip)('a fiber that yielded idle runs on in its resumer\'s store; Fiber.yield() keeps its own', (t) => {
+  const yieldIdle = Fiber[Symbol.for('@greenpatch/fibers.yieldIdle')];
+  t.is(typeof yieldIdle, 'function');
+  const als = new AsyncLocalStorage();
+  const seen = [];
+  const fiber = Fiber(() => {
+    als.enterWith('inside');
+    seen.push(yieldIdle('idle'));
+    seen.push(als.getStore());
+    Fiber.yield();
+    seen.push(als.getStore());
+    als.enterWith('again');
+    Fiber.yield();
+    seen.push(als.getStore());
+  });
+  t.is(als.run('first', () => fiber.run()), 'idle');
+  als.run('second', () => fiber.run('work')); // adopts 'second'
+  als.run('third', () => fiber.run()); // keeps 'second'
+  t.is(als.getStore(), undefined);
+  als.run('fourth', () => fiber.run()); // keeps its own 'again'
+  t.deepEqual(seen, ['work', 'second', 'second', 'again']);
+  t.is(als.getStore(), undefined);
+});
+
 test('a store set and finished inside a fiber does not leak out', (t) => {
   const als = new AsyncLocalStorage();
   const fiber = Fiber(() => {

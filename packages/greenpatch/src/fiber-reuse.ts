@@ -5,12 +5,10 @@
 // share its Fiber object with earlier and later threads (never with one
 // running at the same time).
 //
-// Known fault (docs/api.md, "AsyncLocalStorage"): on Node 24 and
-// 26, where the engine carries AsyncLocalStorage's context with each fiber,
-// a thread started on an idle fiber runs in the context that fiber's last
-// thread left, not its spawner's. AsyncLocalStorage.snapshot() around the
-// start would fix it at about 4 µs per thread and an async scope of its
-// own (it is AsyncResource.bind there); the fix belongs in the engine.
+// On Node 24 and 26 the engine carries AsyncLocalStorage's context with each
+// fiber; an idle fiber yields with the engine's yieldIdle, so that the next
+// thread it runs starts in its spawner's context (as on a new fiber), not
+// in the one the fiber's last thread ended in.
 import Fiber = require('@greenpatch/fibers');
 import { reportError } from './error-handler.js';
 
@@ -36,6 +34,9 @@ const IDLE_FIBERS_KEPT = 1024;
 /** The thread an idle or new fiber is to run next; handed over outside run()'s arguments, which the engine keeps alive until the fiber ends. */
 let handedTask: Runnable | undefined;
 
+type YieldIdle = (value?: unknown) => unknown;
+const yieldIdle = (Fiber as unknown as Record<symbol, YieldIdle | undefined>)[Symbol.for('@greenpatch/fibers.yieldIdle')] ?? Fiber.yield;
+
 function workerLoop(): void {
   let task = handedTask;
   while (task !== undefined) {
@@ -44,7 +45,7 @@ function workerLoop(): void {
     // Hold nothing of a finished thread while idle.
     task = undefined;
     threadFinished = true;
-    Fiber.yield();
+    yieldIdle();
     task = handedTask;
   }
 }

@@ -561,11 +561,9 @@ test('one hub turn resumes its threads in queue order, new threads and sleep(0) 
   t.is(r.stdout, `false: ${order}\n${inAsyncHooks}: ${order}\n`);
 });
 
-// A known fault on Node 24 and 26 (docs/api.md, "AsyncLocalStorage"): there
-// a thread on a reused fiber starts in its previous thread's context, so
-// this is marked failing until the engine fixes it, and passes elsewhere.
-const contextInFiber = !('_enable' in AsyncLocalStorage.prototype);
-(contextInFiber ? test.serial.failing : test.serial)('threads started one after another on reused fibers each run in their own spawner\'s AsyncLocalStorage context', async (t) => {
+// On Node 24 and 26 the engine carries the context with each fiber: an idle
+// fiber must take its new thread's spawner's, not keep its last thread's.
+test.serial('threads started one after another on reused fibers each run in their own spawner\'s AsyncLocalStorage context', async (t) => {
   // Each thread finishes before the next is spawned, so the next one runs
   // on the fiber the previous one left idle.
   const als = new AsyncLocalStorage();

@@ -6,7 +6,8 @@
 // the leaving flow's value on its own stack (an AsyncContextHold in the
 // switching function's frame) and puts it back when that flow runs again:
 // a fiber keeps its context across its yields, and its resumer keeps its
-// own. A new fiber starts in its resumer's context.
+// own. A new fiber starts in its resumer's context, and so does a fiber
+// that suspended saying it is idle (Fiber::Suspend's `adopt_context`).
 #ifndef GREENPATCH_ASYNC_CONTEXT_H_
 #define GREENPATCH_ASYNC_CONTEXT_H_
 
@@ -37,6 +38,24 @@ class AsyncContextHold {
       value_.Reset();
     }
 #endif
+  }
+
+  // Instead of Restore(): the flow runs on in the context its resumer left
+  // in the isolate, as a new fiber starts in it (a fiber that went idle and
+  // is resumed to start a new green thread).
+  void Drop() {
+#if V8_MAJOR_VERSION >= 12
+    value_.Reset();
+#endif
+  }
+
+  // Restore(), or Drop() when `adopt`.
+  void Finish(bool adopt) {
+    if (adopt) {
+      Drop();
+    } else {
+      Restore();
+    }
   }
 
   AsyncContextHold(const AsyncContextHold&) = delete;

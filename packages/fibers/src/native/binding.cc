@@ -82,7 +82,7 @@ void GetState(const FunctionCallbackInfo<Value>& info) {
 void Suspend(const FunctionCallbackInfo<Value>& info) {
   Engine* engine = Engine::ForThisThread();
   Local<Value> result;
-  if (Fiber::Suspend(engine, info[0]).ToLocal(&result)) info.GetReturnValue().Set(result);
+  if (Fiber::Suspend(engine, info[0], info[1]->IsTrue()).ToLocal(&result)) info.GetReturnValue().Set(result);
 }
 
 // settings(): returns { poolSize, stackSize, minStackSize, fibersCreated,

@@ -28,7 +28,7 @@ Fiber::~Fiber() {
   if (ctx_.v8_state != nullptr && state_ != State::kSuspended) engine_->direct.Release(ctx_.v8_state);
 }
 
-void Fiber::SwitchTo(Context* from, Context* to) {
+void Fiber::SwitchTo(Context* from, Context* to, bool adopt_context) {
   v8::Isolate* isolate = engine_->isolate;
   AsyncContextHold async_context(isolate);
   if (engine_->use_direct) {
@@ -52,7 +52,7 @@ void Fiber::SwitchTo(Context* from, Context* to) {
     *engine_->direct.entry_count() = entries;
     isolate->Enter();
     isolate->Exit();
-    async_context.Restore();
+    async_context.Finish(adopt_context);
     return;
   }
   // Locker path: leave the isolate completely, and enter it again once
@@ -75,7 +75,7 @@ void Fiber::SwitchTo(Context* from, Context* to) {
     // the isolate and V8 restores this context's thread state.
   }
   while (depth-- > 0) isolate->Enter();
-  async_context.Restore();
+  async_context.Finish(adopt_context);
 }
 
 v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
@@ -123,7 +123,7 @@ v8::MaybeLocal<v8::Value> Fiber::Resume(v8::Local<v8::Context> context, v8::Loca
   return handoff_.Deliver(isolate, engine_->probe);
 }
 
-v8::MaybeLocal<v8::Value> Fiber::Suspend(Engine* engine, v8::Local<v8::Value> value) {
+v8::MaybeLocal<v8::Value> Fiber::Suspend(Engine* engine, v8::Local<v8::Value> value, bool adopt_context) {
   v8::Isolate* isolate = engine->isolate;
   Fiber* self = engine->current;
   if (self == nullptr) {
@@ -133,7 +133,7 @@ v8::MaybeLocal<v8::Value> Fiber::Suspend(Engine* engine, v8::Local<v8::Value> va
   self->handoff_.Set(isolate, Handoff::Outcome::kValue, value);
   self->state_ = State::kSuspended;
   engine->current = self->resumer_fiber_;
-  self->SwitchTo(&self->ctx_, self->resumer_);
+  self->SwitchTo(&self->ctx_, self->resumer_, adopt_context);
   // Resumed: Resume() set state and current.
   return self->handoff_.Deliver(isolate, engine->probe);
 }

@@ -73,14 +73,16 @@ class Fiber {
   // Leaves the current fiber for whoever resumed it, handing over `value`.
   // Returns what the next Resume() hands in. Empty when an exception is
   // pending (misuse, or a value thrown in by the resumer).
-  static v8::MaybeLocal<v8::Value> Suspend(Engine* engine, v8::Local<v8::Value> value);
+  // With `adopt_context`, the fiber runs on, once resumed, in its resumer's
+  // async context rather than its own (it was idle: what runs next is new).
+  static v8::MaybeLocal<v8::Value> Suspend(Engine* engine, v8::Local<v8::Value> value, bool adopt_context = false);
 
   v8::Global<v8::Object> handle;  // weak: the JS object that owns this fiber
 
  private:
   static void Main(void* self);
   void RunBody();
-  void SwitchTo(Context* from, Context* to);
+  void SwitchTo(Context* from, Context* to, bool adopt_context = false);
 
   Engine* engine_;
   State state_ = State::kNew;

@@ -175,7 +175,7 @@ void ThreadEngine::Shutdown() {
 
 void ThreadEngine::TerminateNow() { CarryTermination(isolate, probe); }
 
-void ThreadEngine::HandOff(Baton* mine, Baton* next) {
+void ThreadEngine::HandOff(Baton* mine, Baton* next, bool adopt_context) {
   // Leave the isolate completely, as the native backend does, so that a
   // parked thread keeps no entry on the isolate's entry stack; enter it again
   // once resumed.
@@ -194,7 +194,7 @@ void ThreadEngine::HandOff(Baton* mine, Baton* next) {
     // ~Unlocker takes the isolate back; V8 restores this thread's state.
   }
   while (depth-- > 0) isolate->Enter();
-  async_context.Restore();
+  async_context.Finish(adopt_context);
 }
 
 v8::MaybeLocal<v8::Value> ThreadEngine::CallOnHome(v8::Local<v8::Context> context, v8::Local<v8::Function> fn) {
@@ -296,7 +296,7 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Resume(v8::Local<v8::Context> context, v8
   return handoff_.Deliver(isolate, engine_->probe);
 }
 
-v8::MaybeLocal<v8::Value> ThreadFiber::Suspend(ThreadEngine* engine, v8::Local<v8::Value> value) {
+v8::MaybeLocal<v8::Value> ThreadFiber::Suspend(ThreadEngine* engine, v8::Local<v8::Value> value, bool adopt_context) {
   v8::Isolate* isolate = engine->isolate;
   ThreadFiber* self = engine->current;
   if (self == nullptr) {
@@ -315,7 +315,7 @@ v8::MaybeLocal<v8::Value> ThreadFiber::Suspend(ThreadEngine* engine, v8::Local<v
   self->handoff_.Set(isolate, Outcome::kValue, value);
   self->state_ = State::kSuspended;
   engine->current = self->resumer_fiber_;
-  engine->HandOff(&self->runner_->baton, self->resumer_);
+  engine->HandOff(&self->runner_->baton, self->resumer_, adopt_context);
   // Resumed: Enter() set state and current.
   return self->handoff_.Deliver(isolate, engine->probe);
 }

@@ -113,7 +113,9 @@ struct ThreadEngine {
 
   // The switching protocol (see the top of this file): leave and release the
   // isolate, post `next`, wait on `mine`, take the isolate back.
-  void HandOff(Baton* mine, Baton* next);
+  // With `adopt_context`, this thread runs on in the async context the
+  // thread that posted `mine` left (see Fiber::Suspend's).
+  void HandOff(Baton* mine, Baton* next, bool adopt_context = false);
 
   // Runs `fn` on the Node thread's own OS thread and returns its result (or
   // rethrows what it throws). Node keeps some per-environment caches in C++
@@ -139,7 +141,7 @@ class ThreadFiber {
   // The same contract as the native backend's Fiber::Resume/Suspend.
   v8::MaybeLocal<v8::Value> Resume(v8::Local<v8::Context> context, v8::Local<v8::Value> value,
                                    bool throwing, v8::Local<v8::Value> fn);
-  static v8::MaybeLocal<v8::Value> Suspend(ThreadEngine* engine, v8::Local<v8::Value> value);
+  static v8::MaybeLocal<v8::Value> Suspend(ThreadEngine* engine, v8::Local<v8::Value> value, bool adopt_context = false);
 
   // At shutdown: resumes a suspended fiber with a termination, so that its
   // body returns and its runner is free. Runs on the Node thread.

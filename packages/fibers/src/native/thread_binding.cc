@@ -82,7 +82,7 @@ void GetState(const FunctionCallbackInfo<Value>& info) {
 void Suspend(const FunctionCallbackInfo<Value>& info) {
   ThreadEngine* engine = ThreadEngine::Current();
   Local<Value> result;
-  if (ThreadFiber::Suspend(engine, info[0]).ToLocal(&result)) info.GetReturnValue().Set(result);
+  if (ThreadFiber::Suspend(engine, info[0], info[1]->IsTrue()).ToLocal(&result)) info.GetReturnValue().Set(result);
 }
 
 // callOnHome(fn): fn() run on the Node thread's own OS thread (see
