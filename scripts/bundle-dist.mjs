@@ -3,7 +3,7 @@
 // its dist/:
 //
 //   node ../../scripts/bundle-dist.mjs --start <module,...> [--patches <module,...>] [--keep <dir/,...>]
-//     [--package-through <package>=<module>]
+//     [--package-through <package>=<module>] [--code-cache <module>]
 //   (each package's `bundle` script, which its `build` runs)
 //
 // - the package's modules in two files (esbuild): dist/runtime-start.js holds
@@ -36,6 +36,11 @@
 //   of its own whose files resolve paths relative to their own directory
 //   and reach the runtime through the stubs).
 //
+// - with --code-cache, the stubs and the start and patches files load a
+//   bundle through that kept module's load(bundle) (greenpatch's
+//   boot/code-cache.js: V8's code cache, when one was written for the
+//   running Node), not a plain require(); old caches are removed.
+//
 // A plain `tsc` afterwards puts tsc's files back: the package then works
 // unbundled (slower to start) until this runs again. Stack traces name
 // dist/runtime*.js; with --enable-source-maps, src/*.ts (their maps chain
@@ -59,6 +64,7 @@ const PATCH_ROOTS = option('--patches');
 const KEEP = option('--keep');
 // package name -> the module (path in dist/) its require goes through.
 const THROUGH = new Map(option('--package-through').map((pair) => pair.split('=')));
+const [CODE_CACHE] = option('--code-cache');
 if (START_ROOTS.length === 0) {
   console.error('usage: bundle-dist.mjs --start <module,...> [--keep <dir/,...>] (in the package directory)');
   process.exit(2);
@@ -123,6 +129,18 @@ const patchSet = closure(PATCH_ROOTS, startSet);
 const bundleOf = (rel) => (startSet.has(rel) ? START : patchSet.has(rel) ? PATCHES : RUNTIME);
 const bundleFiles = patchSet.size > 0 ? [START, PATCHES, RUNTIME] : [START, RUNTIME];
 
+/** The expression that loads `bundleFile`'s loader, from a file in dist/'s directory `fromDir`. */
+function loaderOf(bundleFile, fromDir) {
+  const rel = (target) => {
+    const r = relative(fromDir, join(dist, target)).split(sep).join('/');
+    return JSON.stringify(r.startsWith('.') ? r : `./${r}`);
+  };
+  return CODE_CACHE === undefined ? `require(${rel(bundleFile)})` : `require(${rel(CODE_CACHE)}).load(${JSON.stringify(bundleFile)})`;
+}
+
+// Caches of the bundles about to be rewritten are stale.
+for (const rel of files) if (/^runtime[\w-]*\.js\..*\.cache$/.test(rel)) rmSync(join(dist, rel));
+
 for (const file of bundleFiles) await bundle(file, modules.filter((rel) => bundleOf(rel) === file));
 
 // One instance of each module: none may be in both files (a require the
@@ -186,7 +204,7 @@ async function bundle(file, members) {
           return { path: `./${rel}`, external: true };
         });
         b.onLoad({ filter: /.*/, namespace: 'bundle-module' }, (args) => ({
-          contents: `module.exports = require(${JSON.stringify(`./${bundleOf(args.path)}`)})(${JSON.stringify(args.path)});`,
+          contents: `module.exports = ${loaderOf(bundleOf(args.path), dist)}(${JSON.stringify(args.path)});`,
           resolveDir: dist,
           loader: 'js',
         }));
@@ -270,7 +288,6 @@ function markersBackOnTheirLines(file, members) {
 
 /** The stub at `rel`: the module from the bundle, and its export names for ES module importers. */
 function stub(rel, source) {
-  const runtime = relative(dirname(join(dist, rel)), join(dist, bundleOf(rel))).split(sep).join('/');
   const names = new Set();
   for (const m of source.matchAll(/\bexports\.([A-Za-z_$][\w$]*)\s*=/g)) names.add(m[1]);
   for (const m of source.matchAll(/Object\.defineProperty\(exports,\s*"([^"]+)"/g)) if (m[1] !== '__esModule') names.add(m[1]);
@@ -283,7 +300,7 @@ function stub(rel, source) {
     // exports for ES importers would take that for a re-export of the whole
     // bundle and read all of it (Node 20 and 22 read every module an ES
     // module imports this way).
-    `const load = require(${JSON.stringify(runtime.startsWith('.') ? runtime : `./${runtime}`)});\n` +
+    `const load = ${loaderOf(bundleOf(rel), dirname(join(dist, rel)))};\n` +
     `module.exports = load(${JSON.stringify(rel)});\n`;
   if (names.size > 0 || reexports.length > 0 || esModule) {
     text += '// The names ES modules may import from here: Node reads them from this source. Never runs.\n';

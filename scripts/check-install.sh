@@ -86,6 +86,11 @@ for pm in npm pnpm yarn; do
   else bad "$pm: install without a compiler" "$work/install.log"; fi
 done
 
+# greenpatch's install wrote its bundles' V8 code cache for this Node.
+cache=$(node -p '`runtime-start.js.${process.version}-${process.arch}.cache`')
+if [ -f "$work/npm/node_modules/greenpatch/dist/$cache" ]; then ok "npm: code cache written at install"
+else ls "$work/npm/node_modules/greenpatch/dist" >"$work/out" 2>&1; bad "npm: code cache written at install" "$work/out"; fi
+
 # The same package without the prebuild for this Node.
 tag=$(node -p '`${process.platform}-${process.arch}/node.abi${process.versions.modules}.glibc.node`')
 mkdir -p "$work/strip" && tar xzf "$fibers" -C "$work/strip" && rm "$work/strip/package/prebuilds/$tag"
