@@ -139,7 +139,7 @@ function loaderOf(bundleFile, fromDir) {
 }
 
 // Caches of the bundles about to be rewritten are stale.
-for (const rel of files) if (/^runtime[\w-]*\.js\..*\.cache$/.test(rel)) rmSync(join(dist, rel));
+for (const rel of files) if (/^[\w-]*runtime[\w-]*\.js\..*\.cache$/.test(rel)) rmSync(join(dist, rel));
 
 for (const file of bundleFiles) await bundle(file, modules.filter((rel) => bundleOf(rel) === file));
 
@@ -194,6 +194,9 @@ async function bundle(file, members) {
       setup(b) {
         b.onResolve({ filter: /^\.\.?\// }, (args) => {
           if (args.namespace === 'bundle-module') return { path: args.path, external: true };
+          // A kept module (greenpatch's boot/code-cache.js) stays a file of its own: one instance.
+          const kept = relative(dist, join(args.resolveDir, args.path)).split(sep).join('/');
+          if (KEEP.some((dir) => kept.startsWith(dir))) return { path: `./${kept}`, external: true };
           const rel = moduleAt(args.resolveDir, args.path);
           if (rel === undefined || bundleOf(rel) === file) return undefined;
           // Between the start and patches files, straight from the other

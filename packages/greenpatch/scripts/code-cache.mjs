@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Writes V8's code cache of greenpatch's bundles (dist/runtime*.js) for the
-// Node running this script, beside them in dist/ (see src/boot/code-cache.ts):
+// Node running this script, beside them in dist/ (see src/boot/code-cache.ts),
+// and of @greenpatch/fibers' bundle:
 // a hooked process then starts without compiling them. The package's build
 // runs it, and its install; run it again with another Node to add that
 // Node's cache (`<node> scripts/code-cache.mjs`).
@@ -10,6 +11,7 @@
 // 3 ms slower.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const install = process.argv.includes('--install');
@@ -25,7 +27,11 @@ if (!existsSync(loader)) {
   process.exit(0);
 }
 try {
-  const written = createRequire(import.meta.url)(loader).writeCodeCaches(BUNDLES);
+  const require = createRequire(loader);
+  const { writeCodeCaches, FIBERS_BUNDLE, FIBERS_CACHE } = require(loader);
+  // The engine's bundle, as greenpatch's fibers-package.ts finds it.
+  const fibers = join(dirname(require.resolve('@greenpatch/fibers')), FIBERS_BUNDLE);
+  const written = writeCodeCaches(BUNDLES, existsSync(fibers) ? { [FIBERS_CACHE]: fibers } : {});
   if (!install) console.log(`code-cache.mjs: ${process.version}: ${written.length} cache(s) written`);
 } catch (error) {
   console.error(`greenpatch: no code cache written for Node ${process.version} (${error.message}); start-up is about 3 ms slower`);

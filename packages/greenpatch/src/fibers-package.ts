@@ -16,8 +16,9 @@
 // package, a package.json that does not parse, a file missing, a file system
 // that refuses the reads) leaves the require to Node, by name, so that it
 // resolves or fails exactly as it would have.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { FIBERS_BUNDLE, FIBERS_CACHE, loadCached } from './boot/code-cache.js';
 
 type Fibers = typeof import('@greenpatch/fibers');
 
@@ -76,8 +77,26 @@ function fibersMainFile(): string | undefined {
   return undefined;
 }
 
+/**
+ * The real path (Node's key for the module) of the engine's bundle when the
+ * main file at `file` is the stub of a bundled engine; undefined otherwise
+ * (tsc's own output requires no bundle).
+ */
+function engineBundle(file: string): string | undefined {
+  try {
+    if (!readFileSync(file, 'utf8').includes(`require("./${FIBERS_BUNDLE}")`)) return undefined;
+    return realpathSync(join(dirname(file), FIBERS_BUNDLE));
+  } catch {
+    return undefined;
+  }
+}
+
 const file = fibersMainFile();
 // A path into the package is required as Node requires the file its exports
 // map names: same real path, so the same module instance as by name.
+// The engine's bundle from V8's code cache, when the install wrote one
+// (boot/code-cache.ts): the main module's stub then finds it in require.cache.
+const bundle = file !== undefined ? engineBundle(file) : undefined;
+if (bundle !== undefined) loadCached(bundle, FIBERS_CACHE);
 const fibers: Fibers = file !== undefined ? require(file) : require('@greenpatch/fibers');
 export = fibers;

@@ -6,12 +6,15 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLES = ['runtime-start.js', 'runtime-patches.js', 'runtime.js'];
 // runtime.js calls import(), which a function compiled from a cache could not: it has no cache.
-const CACHED = ['runtime-start.js', 'runtime-patches.js'];
+// And the engine's bundle, whose cache greenpatch keeps under this name.
+const CACHED = ['runtime-start.js', 'runtime-patches.js', 'fibers-runtime-start.js'];
+const fibersBundle = path.join(path.dirname(createRequire(path.join(pkg, 'package.json')).resolve('@greenpatch/fibers')), 'runtime-start.js');
 
 function copyOfDist(t) {
   const dir = fs.mkdtempSync(path.join(pkg, '.code-cache-test-'));
@@ -29,7 +32,9 @@ function node(args, options = {}) {
 }
 
 function writeCaches(dist, flags = []) {
-  const r = node([...flags, '-e', `require(${JSON.stringify(path.join(dist, 'boot/code-cache.js'))}).writeCodeCaches(${JSON.stringify(BUNDLES)})`]);
+  const loader = JSON.stringify(path.join(dist, 'boot/code-cache.js'));
+  const others = JSON.stringify({ 'fibers-runtime-start.js': fibersBundle });
+  const r = node([...flags, '-e', `require(${loader}).writeCodeCaches(${JSON.stringify(BUNDLES)}, ${others})`]);
   if (r.status !== 0) throw new Error(r.stderr);
   return fs.readdirSync(dist).filter((f) => f.endsWith('.cache')).sort();
 }
@@ -59,8 +64,14 @@ test('the bundles load from the cache written for this Node', (t) => {
   const run = hookedRun(dist);
   t.is(run.name, 'main');
   t.is(run.connectSync, 'function');
-  // The patches file too, loaded when the program loaded net; runtime.js is required.
-  t.deepEqual(run.outcomes, { 'runtime-start.js': 'cache', 'runtime-patches.js': 'cache', 'runtime.js': 'require' });
+  // The patches file too, loaded when the program loaded net, and the
+  // engine's bundle; runtime.js is required.
+  t.deepEqual(run.outcomes, {
+    'runtime-start.js': 'cache',
+    'fibers-runtime-start.js': 'cache',
+    'runtime-patches.js': 'cache',
+    'runtime.js': 'require',
+  });
 });
 
 test('without a cache, the bundles are required as before', (t) => {

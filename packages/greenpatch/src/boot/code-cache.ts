@@ -28,12 +28,17 @@ const dist = path.join(__dirname, '..');
 const PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'];
 const HEADER = 'greenpatch code cache 1';
 
+/** @internal @greenpatch/fibers' bundle (beside its main module), and the name of its cache here. */
+export const FIBERS_BUNDLE = 'runtime-start.js';
+/** @internal */
+export const FIBERS_CACHE = 'fibers-runtime-start.js';
+
 /** How each bundle was loaded: from V8's cache, compiled after V8 refused the cache, or by a plain require(). */
 const outcomes: Record<string, 'cache' | 'rejected' | 'require'> = {};
 
-/** The cache file of `bundle` for the Node running this. */
-function cacheFileOf(bundle: string): string {
-  return path.join(dist, `${bundle}.${process.version}-${process.arch}.cache`);
+/** The cache file of the bundle named `name` for the Node running this. */
+function cacheFileOf(name: string): string {
+  return path.join(dist, `${name}.${process.version}-${process.arch}.cache`);
 }
 
 /** The first line of a cache of the file with these stats. */
@@ -42,9 +47,9 @@ function headerFor(stats: fs.Stats): string {
 }
 
 /** V8's data for `file` from its cache, if one was written for this Node and this version of the file. */
-function cachedDataFor(file: string, bundle: string): Buffer | undefined {
+function cachedDataFor(file: string, name: string): Buffer | undefined {
   try {
-    const data = fs.readFileSync(cacheFileOf(bundle));
+    const data = fs.readFileSync(cacheFileOf(name));
     const header = headerFor(fs.statSync(file));
     if (data.length <= header.length || data.toString('latin1', 0, header.length) !== header) return undefined;
     return data.subarray(header.length);
@@ -68,6 +73,35 @@ function importsDynamically(source: string): boolean {
 }
 
 /**
+ * @internal Loads `file` (a bundle, its cache named `name`) as a CommonJS
+ * module into require.cache from V8's code cache, if there is one for it;
+ * returns whether it did.
+ */
+export function loadCached(file: string, name: string): boolean {
+  const cachedData = process.sourceMapsEnabled ? undefined : cachedDataFor(file, name);
+  if (cachedData === undefined) {
+    outcomes[name] = 'require';
+    return false;
+  }
+  const fn = compile(file, fs.readFileSync(file, 'utf8'), cachedData);
+  outcomes[name] = fn.cachedDataRejected === true ? 'rejected' : 'cache';
+  const dir = path.dirname(file);
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(dir);
+  // In the cache before it runs, as Node does, for requires that come back to it.
+  require.cache[file] = mod;
+  try {
+    fn.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dir);
+  } catch (error) {
+    delete require.cache[file];
+    throw error;
+  }
+  mod.loaded = true;
+  return true;
+}
+
+/**
  * @internal The exports of `bundle` (a file name in dist/), loading it once
  * as a CommonJS module, from V8's code cache when there is one for it.
  */
@@ -75,26 +109,7 @@ export function load(bundle: string): unknown {
   const file = path.join(dist, bundle);
   const known = require.cache[file];
   if (known !== undefined) return known.exports;
-  const cachedData = process.sourceMapsEnabled ? undefined : cachedDataFor(file, bundle);
-  if (cachedData === undefined) {
-    outcomes[bundle] = 'require';
-    return require(file);
-  }
-  const fn = compile(file, fs.readFileSync(file, 'utf8'), cachedData);
-  outcomes[bundle] = fn.cachedDataRejected === true ? 'rejected' : 'cache';
-  const mod = new Module(file, module);
-  mod.filename = file;
-  mod.paths = Module._nodeModulePaths(dist);
-  // In the cache before it runs, as Node does, for requires that come back to it.
-  require.cache[file] = mod;
-  try {
-    fn.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dist);
-  } catch (error) {
-    delete require.cache[file];
-    throw error;
-  }
-  mod.loaded = true;
-  return mod.exports;
+  return loadCached(file, bundle) ? require.cache[file]!.exports : require(file);
 }
 
 /** @internal For tests: how the bundles loaded so far were loaded. */
@@ -103,15 +118,16 @@ export function loadOutcomes(): Record<string, string> {
 }
 
 /**
- * @internal Writes V8's code cache of each of `bundles` for the Node
- * running this, but of one that calls import(); returns the files written. Each file is written whole
- * under another name and then renamed, so that a process starting
- * meanwhile reads the old cache or the new one, never part of one.
+ * @internal Writes V8's code cache of each of `bundles` (file names in
+ * dist/) and `others` (cache name to file) for the Node running this, but
+ * of one that calls import(); returns the files written. Each file is
+ * written whole under another name and then renamed, so that a process
+ * starting meanwhile reads the old cache or the new one, never part of one.
  */
-export function writeCodeCaches(bundles: readonly string[]): string[] {
+export function writeCodeCaches(bundles: readonly string[], others: Readonly<Record<string, string>> = {}): string[] {
   const written: string[] = [];
-  for (const bundle of bundles) {
-    const file = path.join(dist, bundle);
+  const all: [string, string][] = [...bundles.map((b): [string, string] => [b, path.join(dist, b)]), ...Object.entries(others)];
+  for (const [bundle, file] of all) {
     const source = fs.readFileSync(file, 'utf8');
     if (importsDynamically(source)) continue;
     const stats = fs.statSync(file);
