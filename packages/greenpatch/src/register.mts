@@ -24,7 +24,9 @@ const runtime = require('./register.js') as typeof import('./register.js');
 // main green thread, entered in this job or in Node's import of a CommonJS
 // entry, need not reach Node's internal async-id stack through the
 // inspector (@greenpatch/fibers' async-ids.ts).
-const fibers = require('@greenpatch/fibers') as unknown as Record<symbol, (() => boolean) | undefined>;
+// Through fibers-package.ts, which requires it by path where it can: by
+// name, Node's exports-map resolver would cost its first use (about 1 ms).
+const fibers = require('./fibers-package.js') as unknown as Record<symbol, (() => boolean) | undefined>;
 fibers[Symbol.for('@greenpatch/fibers.learnTopLevelResource')]?.();
 const patcher = require('./patcher.js') as typeof import('./patcher.js');
 
