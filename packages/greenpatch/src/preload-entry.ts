@@ -23,6 +23,7 @@
 // CommonJS (ES module syntax in a package without "type", which Node's
 // import detects, with a warning).
 import Module = require('node:module');
+import Fiber = require('@greenpatch/fibers');
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,6 +180,12 @@ export function runWhenNodeLoadsIt(file: string): void {
     if (done || isMain !== true || request !== file) return Reflect.apply(original, this, arguments);
     done = true;
     if (M._load === load) M._load = original;
+    // Node's ES module loader loads the entry in a promise job (after
+    // awaiting the `--import` modules): the engine learns there what an
+    // empty async-id stack looks like, as register.mts does, so that the
+    // main green thread need not reach it through node:inspector (under
+    // `--require greenpatch/register --import other`, the first place it can).
+    (Fiber as unknown as Record<symbol, (() => boolean) | undefined>)[Symbol.for('@greenpatch/fibers.learnTopLevelResource')]?.();
     runCommonJSEntry(file);
     // The entry's exports so far, as a require of a module still loading gets.
     return M._cache[file]?.exports;

@@ -54,7 +54,12 @@ function standIn(real: URL, format: string | null | undefined): Loaded {
   } else if (format === 'module') {
     source =
       `import { runEntryInGreenThread } from ${JSON.stringify(state.runtime)};\n` +
+      `import fibers from ${JSON.stringify(new URL('./fibers-package.js', state.runtime).href)};\n` +
       `import { fileURLToPath } from 'node:url';\n` +
+      // Evaluated in a promise job: the engine learns what an empty
+      // async-id stack looks like (as register.mts does), so that the main
+      // green thread need not reach it through node:inspector.
+      `fibers[Symbol.for('@greenpatch/fibers.learnTopLevelResource')]?.();\n` +
       // What the entry throws before it first blocks fails this module's
       // evaluation, as it would fail the entry's: asynchronously, so that
       // Node reports it as it reports an entry's (from its promise).

@@ -17,16 +17,19 @@ import { fileURLToPath } from 'node:url';
 import * as hooks from './register-hooks.mjs';
 
 const require = module.createRequire(import.meta.url);
-const runtime = require('./register.js') as typeof import('./register.js');
+// Applies the patches (register.ts); one file for all this module uses.
+const runtime = require('./register-esm-runtime.js') as typeof import('./register-esm-runtime.js');
 // This module's evaluation is a promise job (Node's loader evaluates an
 // `--import` module after awaiting its load), where Node's async-id stack is
 // empty: the engine learns here what that looks like, so that the entry's
 // main green thread, entered in this job or in Node's import of a CommonJS
 // entry, need not reach Node's internal async-id stack through the
 // inspector (@greenpatch/fibers' async-ids.ts).
-const fibers = require('@greenpatch/fibers') as unknown as Record<symbol, (() => boolean) | undefined>;
+// Through fibers-package.ts, which requires it by path where it can: by
+// name, Node's exports-map resolver would cost its first use (about 1 ms).
+const fibers = runtime.fibers as unknown as Record<symbol, (() => boolean) | undefined>;
 fibers[Symbol.for('@greenpatch/fibers.learnTopLevelResource')]?.();
-const patcher = require('./patcher.js') as typeof import('./patcher.js');
+const patcher = runtime;
 
 // The specifiers import-in-the-middle wraps: the npm entries armed.
 const packages = patcher.packageModuleNames(patcher.parsePatchList(process.env.GREENPATCH_PATCH));
@@ -41,7 +44,7 @@ function registerIITMThread(): void {
 
 // The entry is run from this preload when it is the last --import
 // (preload-entry.ts); else module hooks run it.
-const preload = require('./preload-entry.js') as typeof import('./preload-entry.js');
+const preload = runtime;
 const entry = preload.entryToRun(fileURLToPath(import.meta.url));
 
 if (typeof registerHooks === 'function') {

@@ -40,6 +40,24 @@ for (const entry of ['async-ids/observe.mjs', 'async-ids/observe.js']) {
   }
 }
 
+// `--require greenpatch/register --import other`: Node's runMain evaluates
+// the --import modules, then loads the entry in a promise job, where the
+// hook runs it (entry-after-imports.ts); the engine learns the empty stack
+// there. An ES entry goes through the stand-in module of module hooks; on
+// Node 20 those are module.register's, whose hooks thread loads
+// worker_threads (not the inspector).
+for (const entry of ['async-ids/observe.mjs', 'async-ids/observe.js']) {
+  test(`under --require with another --import, the entry sees what it sees stock and the inspector is not reached (${entry})`, async (t) => {
+    const stock = await observe(['--import', noop], [entry]);
+    const hooked = await observe(['--require', 'greenpatch/register', '--import', noop], [entry]);
+    t.deepEqual(hooked.log, stock.log);
+    t.deepEqual(hooked.unordered, stock.unordered);
+    t.deepEqual(stock.modules, []);
+    const hooksThread = cjsOrderDiffers && entry.endsWith('.mjs');
+    t.deepEqual(hooked.modules, hooksThread ? ['NativeModule worker_threads'] : []);
+  });
+}
+
 test('after a preload that ends between two immediates, the entry sees what it sees stock, and the engine reaches the stack where it must', async (t) => {
   // scope-probe.mjs is evaluated just before greenpatch/register, in the same run of promise jobs.
   const preloads = ['--import', './async-ids/between-immediates.mjs', '--import', './async-ids/scope-probe.mjs'];

@@ -71,8 +71,11 @@ export interface DnsSyncApi {
 /** Made at the first call (loading dns), then the same. */
 export const dnsSyncApi = lazily((): DnsSyncApi => {
   const dns = require('node:dns') as typeof dnsTypes;
+  // The name first: reading `dns.promises`, a getter, would load Node's
+  // dns/promises (about 1 ms of start-up, which stock Node spends only
+  // when the program asks for it).
   const callbackFunctionNames: readonly string[] = Object.keys(dns).filter(
-    (key) => typeof (dns as any)[key] === 'function' && /^(lookup|lookupService|resolve\w*|reverse)$/.test(key),
+    (key) => /^(lookup|lookupService|resolve\w*|reverse)$/.test(key) && typeof (dns as any)[key] === 'function',
   );
 
   const syncFunctions: Record<string, Function> = {};
