@@ -107,7 +107,10 @@ console.log(`\nNode ${process.version} (${os.cpus().length} cores, load ${os.loa
 console.log('| hooked | pairs | stock wall | hooked wall | wall overhead | ratio | stock CPU | hooked CPU | CPU overhead | target |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
-  const met = r.wallDiff <= r.target ? 'met' : 'NOT met';
+  // Both overheads against the target: wall time is what a user waits, CPU
+  // the steadier figure on a shared machine.
+  const judge = (v) => (v <= r.target ? 'met' : 'NOT met');
+  const met = `wall ${judge(r.wallDiff)}, CPU ${judge(r.cpuDiff)}`;
   console.log(
     `| ${r.name} | ${r.n} | ${ms(r.stockWall)} | ${ms(r.hookedWall)} | ${ms(r.wallDiff)} | ${r.wallRatio.toFixed(2)} | ` +
       `${ms(r.stockCpu)} | ${ms(r.hookedCpu)} | ${ms(r.cpuDiff)} | ≤ ${r.target} ms: ${met} |`,
