@@ -3,7 +3,9 @@
 // checks run in every thread at the same time. A buffer shared by those
 // checks once let two threads share one V8 archive block, which aborted
 // ("Cannot create a handle without a HandleScope") or corrupted a worker's
-// stack limits (docs/engine-direct-switch.md, "Threads loading at once").
+// stack limits (docs/engine-direct-switch.md, "Threads loading at once"),
+// and a scan for the stack guard that rarely stopped at the wrong word made
+// about one worker in 2,500 fall back to the Locker path.
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +15,6 @@ const ROUNDS = 8;
 const WORKERS = 8;
 const PROCESSES = 2;
 const x64 = process.arch === 'x64' && process.platform === 'linux';
-const ROUND_TRIP_REFUSAL = 'the stack limit did not come back from a round trip through the direct switch';
 
 function runChild() {
   return new Promise((resolve) => {
@@ -37,25 +38,15 @@ test('workers loading the engine at the same moment all get a working engine', a
     const forced = process.env.GREENPATCH_SWITCH === 'locker' || process.env.GREENPATCH_BACKEND === 'threads';
     if (x64 && !forced) t.deepEqual(main, { path: 'direct', note: 'every load check passed' });
     t.is(results.length, ROUNDS);
-    let fallbacks = 0;
     for (const round of results) {
       t.is(round.length, WORKERS);
       for (const [id, r] of round.entries()) {
         // Each of 50 fibers hands back id + its index, 20 times.
         t.deepEqual({ code: r.code, id: r.id, sum: r.sum }, { code: 0, id, sum: 20 * (50 * id + 1225) });
-        // The path the main thread chose, for the same reason; or, rarely on
-        // Node 24 under load (about one load in 2,500, cause not yet found:
-        // docs/engine-direct-switch.md), the Locker path because the
-        // round-trip check saw the live stack limit not reset while archived.
-        if (r.path === main.path) {
-          t.is(r.note, main.note);
-        } else {
-          fallbacks++;
-          t.deepEqual({ path: r.path, note: r.note }, { path: 'locker', note: ROUND_TRIP_REFUSAL });
-        }
+        // Every worker chooses the path the main thread chose, for the same
+        // reason: the checks are per thread but their outcome is not.
+        t.deepEqual({ path: r.path, note: r.note }, main);
       }
     }
-    if (fallbacks > 0) t.log(`${fallbacks} worker(s) fell back to the Locker path`);
-    t.true(fallbacks <= 2, `${fallbacks} workers fell back to the Locker path`);
   }
 });
