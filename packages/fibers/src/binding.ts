@@ -58,6 +58,8 @@ export interface Binding {
   reportUncaught(fn: () => unknown, keep?: (error: unknown) => boolean): boolean;
   /** Direct path only, for a test: [same, report] comparing the symbol lookup done at load with a full scan of the symbol table (src/native/elf_symbols.cc). */
   compareSymbolLookups?(): [boolean, string];
+  /** Test hook: how the direct path's one collection under a suspended fiber went (native/switch_self_test.h). */
+  collectionCheck?(): string;
   /** Threads backend only: fn() run on the Node thread's own OS thread (see home-calls.ts). */
   callOnHome?(fn: () => unknown): unknown;
 }

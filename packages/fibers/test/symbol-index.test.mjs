@@ -26,6 +26,7 @@ const script = `
   const b = a.start('native');
   const out = { path: b.switchPath, reason: b.switchNote, lookups: a.symbolLookups() };
   if (b.compareSymbolLookups) out.compare = b.compareSymbolLookups();
+  if (b.collectionCheck) out.collection = b.collectionCheck();
   if (process.env.WANT_INDEX) out.index = a.symbolIndex();
   const f = new b.Coroutine();
   out.trip = f.resume(20, false, (x) => b.suspend(x + 1) + 1);
@@ -192,6 +193,40 @@ test('a truncated, malformed or unreadable index is not used, without a crash', 
     t.true(r.lookups.every((l) => l.how !== 'index' && /no symbol index/.test(l.note)));
     t.is(r.trip, 21);
   }
+});
+
+test('the collection check is recorded in the index: the build index spares it, any other runs it', (t) => {
+  if (!x64) return t.pass('the direct path is x86-64 only');
+  t.timeout(60_000);
+  const ref = scanned();
+  t.is(ref.path, 'direct', ref.reason);
+  t.regex(ref.collection, /^collected \(no symbol index for this file\)$/);
+  const ls = lines(ref.index[0].text);
+  const passed = ls.indexOf('passed suspended_fiber_collection');
+  t.true(passed > 1, ref.index[0].text);
+  // The index the build wrote beside the addon (this node, this file).
+  const built = child();
+  t.is(built.collection, 'index');
+  t.is(built.path, 'direct', built.reason);
+  t.is(built.trip, 21);
+  // The same index without the record (count kept right): the symbols still
+  // come from it, the collection runs.
+  const without = ls.filter((_, k) => k !== passed);
+  without[without.length - 1] = `end ${without.length - 3}`;
+  const r = child({ GREENPATCH_TEST_SYMBOL_INDEX: indexFile(unlines(without)) });
+  t.true(r.lookups.every((l) => l.how === 'index'));
+  t.regex(r.collection, /^collected \(the symbol index does not record suspended_fiber_collection as passed\)$/);
+  t.is(r.path, 'direct', r.reason);
+  // Another check's name, and the record for another file: not believed.
+  const other = ls.map((l, k) => (k === passed ? 'passed another_check' : l));
+  t.regex(child({ GREENPATCH_TEST_SYMBOL_INDEX: indexFile(unlines(other)) }).collection, /does not record/);
+  const [, size, time, id] = ls[1].split(' ');
+  const foreign = [ls[0], `file ${Number(size) + 1} ${time} ${id}`, ...ls.slice(2)];
+  t.regex(child({ GREENPATCH_TEST_SYMBOL_INDEX: indexFile(unlines(foreign)) }).collection, /another file/);
+  // A record doubled breaks the count: the index is not used at all.
+  const doubled = [...ls.slice(0, passed + 1), ls[passed], ...ls.slice(passed + 1)];
+  doubled[doubled.length - 1] = `end ${doubled.length - 3}`;
+  t.regex(child({ GREENPATCH_TEST_SYMBOL_INDEX: indexFile(unlines(doubled)) }).collection, /malformed/);
 });
 
 test('an index that lacks a name: the lookup that wants it scans, the others use the index', (t) => {

@@ -132,6 +132,11 @@ void CompareSymbolLookups(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(v8::Array::New(isolate, items, 2));
 }
 
+// CollectionCheck(), for tests.
+void CollectionCheckOf(const FunctionCallbackInfo<Value>& info) {
+  info.GetReturnValue().Set(String::NewFromUtf8(info.GetIsolate(), CollectionCheck().c_str()).ToLocalChecked());
+}
+
 // Picks this thread's switch path once, before its first fiber: `wanted` is
 // "locker", or "auto"/"direct" for the direct path wherever every load check
 // passes (src/binding.ts turns a refused "direct" into an error). Says why
@@ -198,6 +203,7 @@ bool InitNativeBackend(v8::Local<v8::Context> context, v8::Local<v8::Object> exp
   }
   // For a test: the fast symbol lookup at load against a full scan.
   if (engine->use_direct) set("compareSymbolLookups", v8::Function::New(context, CompareSymbolLookups).ToLocalChecked());
+  if (engine->use_direct) set("collectionCheck", v8::Function::New(context, CollectionCheckOf).ToLocalChecked());
   // Direct path: true when the regexp stack stays live across switches
   // outside a match, or why not.
   if (engine->use_direct && engine->direct.skips_regexp_stack()) {

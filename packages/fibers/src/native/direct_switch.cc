@@ -135,7 +135,6 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
       "_ZN2v88internal10StackGuard13SetStackLimitEm",
       "_ZN2v88internal17ExternalReference23debug_is_active_addressEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference32handle_scope_implementer_addressEPNS0_7IsolateE",
-      "_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE",
       "_ZN2v88internal17ExternalReference37address_of_regexp_stack_limit_addressEPNS0_7IsolateE",
       // For the check of the archive's size.
@@ -204,17 +203,19 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
       return false;
     }
   }
-  // The stack guard (embedded in the isolate): the word holding the isolate
-  // just below its thread-local block, whose first field is the real
-  // JavaScript limit. The search starts there, not above the (interrupt)
-  // limit: the words between are stack limits, and a worker's C++ limit
-  // can equal its isolate's address (seen about once in 2,500 loads).
+  // The stack guard (embedded in the isolate): V8's StackGuard is the isolate
+  // pointer followed by its thread-local limits, the first of which is
+  // real_jslimit_, so the guard is the word just below the address
+  // address_of_real_jslimit() returns (isolate + 8 on V8 11.3 to 14.6, read
+  // from StackGuard::SetStackLimit's code). That word must hold the isolate.
+  // An earlier scan down from the JS limit for the first such word could stop
+  // too high when a limit above the guard happened to hold the same value.
   {
-    uintptr_t real = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE"))(isolate);
+    uintptr_t real_jslimit = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE"))(isolate);
     uintptr_t jslimit = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE"))(isolate);
-    for (uintptr_t a = real - 8; a + 64 > real && stack_guard_ == nullptr; a -= 8) {
-      void* w = nullptr;
-      if (SafeRead(reinterpret_cast<void*>(a), &w, sizeof(w)) && w == isolate) stack_guard_ = reinterpret_cast<void*>(a);
+    void* w = nullptr;
+    if (real_jslimit > 8 && SafeRead(reinterpret_cast<void*>(real_jslimit - 8), &w, sizeof(w)) && w == isolate) {
+      stack_guard_ = reinterpret_cast<void*>(real_jslimit - 8);
     }
     // Both limits are in the guard's thread-local block, just above it.
     uintptr_t guard = reinterpret_cast<uintptr_t>(stack_guard_);

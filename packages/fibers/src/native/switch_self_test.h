@@ -17,4 +17,10 @@ struct Engine;
 // False, with *error, when it fails.
 bool SelfTestSuspendedFiber(Engine* engine, v8::Local<v8::Context> context, std::string* error);
 
+// For tests: how this process's one collection under a suspended fiber went:
+// "index" (the symbol index says the check passed on this V8's file), or
+// "collected (<why the index was not used>)", "no collection ran", or ""
+// before the first check.
+std::string CollectionCheck();
+
 }  // namespace greenpatch

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <mutex>
 #include <utility>
 
@@ -21,18 +22,22 @@ namespace {
 //   file <size> <mtime in ns> <build id in hex, or ->
 //   symbol <ELF symbol type> <table's section index> <entry index> <name>
 //   absent <ELF symbol type> <name>
+//   passed <load check>
 //   ...
-//   end <number of symbol and absent lines>
+//   end <number of symbol, absent and passed lines>
 // A symbol line is checked against the file at every use. An absent one (a
 // name the build's full scan did not find, such as the spelling of a V8
 // variable that another major uses) cannot be: it is believed only for a
 // file with a build id, which the linker computes from the file's contents.
+// A passed line names a load check that ran and passed in the build's child
+// on this very file (IndexSaysPassed).
 constexpr const char* kMagic = "greenpatch symbol index 1";
 constexpr size_t kMaxIndexSize = 1 << 20;
 constexpr size_t kMaxName = 1024;
 
 std::mutex g_mutex;
 std::vector<SymbolLookup> g_lookups;
+std::vector<std::pair<std::string, std::string>> g_passed;  // (file, check)
 
 // What the index's "file" line must say of `file`.
 std::string Identity(const ElfFile& file) {
@@ -120,10 +125,12 @@ struct Entry {
   ElfSymbolRef ref;
 };
 using Entries = std::map<std::pair<unsigned char, std::string>, Entry>;
+using Checks = std::set<std::string>;
 
 // The index at `path` for a file of `identity`; false, with a note, when it
 // is missing, malformed or for another file.
-bool ParseIndex(const std::string& path, const std::string& identity, Entries* entries, std::string* note) {
+bool ParseIndex(const std::string& path, const std::string& identity, Entries* entries, Checks* passed,
+                std::string* note) {
   std::string text;
   if (!ReadWhole(path, &text)) return *note = "no symbol index for this file", false;
   std::vector<std::string> lines;
@@ -143,6 +150,10 @@ bool ParseIndex(const std::string& path, const std::string& identity, Entries* e
       (*entries)[{static_cast<unsigned char>(type), w[2]}] = {true, {}};
       continue;
     }
+    if (w.size() == 2 && w[0] == "passed" && ValidName(w[1])) {
+      passed->insert(w[1]);
+      continue;
+    }
     if (w.size() != 5 || w[0] != "symbol" || !ParseNumber(w[1], &type) || type > 15 || !ParseNumber(w[2], &table) ||
         table > UINT32_MAX || !ParseNumber(w[3], &entry) || !ValidName(w[4])) {
       return *note = "the symbol index is malformed", false;
@@ -152,7 +163,7 @@ bool ParseIndex(const std::string& path, const std::string& identity, Entries* e
   const std::vector<std::string> end = Split(lines.back());
   uint64_t count;
   if (end.size() != 2 || end[0] != "end" || !ParseNumber(end[1], &count) || count != lines.size() - 3 ||
-      entries->size() != count) {
+      entries->size() + passed->size() != count) {
     return *note = "the symbol index is malformed", false;
   }
   return true;
@@ -166,7 +177,8 @@ bool FromIndex(const ElfFile& file, unsigned char type, const std::vector<const 
   const char* test_path = getenv("GREENPATCH_TEST_SYMBOL_INDEX");
   const std::string path = test_path != nullptr && *test_path != '\0' ? test_path : IndexPath(identity);
   Entries entries;
-  if (path.empty() || !ParseIndex(path, identity, &entries, note)) return false;
+  Checks passed;
+  if (path.empty() || !ParseIndex(path, identity, &entries, &passed, note)) return false;
   std::map<std::string, ElfSymbolRef> refs;
   for (const char* n : names) {
     auto it = entries.find({type, n});
@@ -214,7 +226,7 @@ std::vector<SymbolLookup> SymbolLookups() {
 std::vector<SymbolIndexFile> SymbolIndexFiles() {
   // By the file's identity: the executable may have been looked up as
   // /proc/self/exe and by its own path.
-  std::map<std::string, Entries> by_file;
+  std::map<std::string, std::pair<Entries, Checks>> by_file;
   for (const SymbolLookup& lookup : SymbolLookups()) {
     ElfFile file;
     if (!file.Open(lookup.path)) continue;
@@ -223,14 +235,26 @@ std::vector<SymbolIndexFile> SymbolIndexFiles() {
       if (ValidName(n)) names.push_back(n.c_str());
     }
     const ElfSymbols found = FindElfSymbols(file, lookup.type, names, true);
-    Entries& entries = by_file[Identity(file)];
+    Entries& entries = by_file[Identity(file)].first;
     for (const char* n : names) {
       auto it = found.refs.find(n);
       entries[{lookup.type, n}] = it == found.refs.end() ? Entry{true, {}} : Entry{false, it->second};
     }
   }
+  std::vector<std::pair<std::string, std::string>> passed;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    passed = g_passed;
+  }
+  for (const auto& [path, check] : passed) {
+    ElfFile file;
+    if (!file.Open(path) || !ValidName(check)) continue;
+    auto it = by_file.find(Identity(file));
+    if (it != by_file.end()) it->second.second.insert(check);
+  }
   std::vector<SymbolIndexFile> files;
-  for (const auto& [identity, entries] : by_file) {
+  for (const auto& [identity, recorded] : by_file) {
+    const auto& [entries, checks] = recorded;
     SymbolIndexFile out{IndexPath(identity), std::string(kMagic) + "\nfile " + identity + "\n"};
     bool any = false;
     for (const auto& [key, entry] : entries) any |= !entry.absent;
@@ -241,10 +265,29 @@ std::vector<SymbolIndexFile> SymbolIndexFiles() {
                                : "symbol " + type + " " + std::to_string(entry.ref.table) + " " +
                                      std::to_string(entry.ref.entry) + " " + key.second + "\n";
     }
-    out.text += "end " + std::to_string(entries.size()) + "\n";
+    for (const std::string& check : checks) out.text += "passed " + check + "\n";
+    out.text += "end " + std::to_string(entries.size() + checks.size()) + "\n";
     files.push_back(std::move(out));
   }
   return files;
+}
+
+bool IndexSaysPassed(const std::string& path, const std::string& check, std::string* note) {
+  ElfFile file;
+  if (!file.Open(path)) return *note = "the file did not open as ELF", false;
+  const std::string identity = Identity(file);
+  const char* test_path = getenv("GREENPATCH_TEST_SYMBOL_INDEX");
+  const std::string index = test_path != nullptr && *test_path != '\0' ? test_path : IndexPath(identity);
+  Entries entries;
+  Checks passed;
+  if (index.empty() || !ParseIndex(index, identity, &entries, &passed, note)) return false;
+  if (passed.count(check) == 0) return *note = "the symbol index does not record " + check + " as passed", false;
+  return true;
+}
+
+void RecordPassed(const std::string& path, const std::string& check) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_passed.emplace_back(path, check);
 }
 
 }  // namespace greenpatch

@@ -42,4 +42,13 @@ struct SymbolIndexFile {
 };
 std::vector<SymbolIndexFile> SymbolIndexFiles();
 
+// A load check whose outcome is a property of one ELF file (V8's), not of
+// the process: the index of the file at `path` records it as passed when
+// the build's child ran it and it passed. IndexSaysPassed() is true only
+// when that file's own index (same size, time and build id) says so, with
+// the index well formed; *note says why not, for tests. RecordPassed()
+// notes, for SymbolIndexFiles(), that `check` passed in this process.
+bool IndexSaysPassed(const std::string& path, const std::string& check, std::string* note);
+void RecordPassed(const std::string& path, const std::string& check);
+
 }  // namespace greenpatch
