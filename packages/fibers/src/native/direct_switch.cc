@@ -212,14 +212,10 @@ bool DirectSwitch::FindAll(void* isolate, std::string* error) {
   // too high when a limit above the guard happened to hold the same value.
   {
     uintptr_t real_jslimit = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference23address_of_real_jslimitEPNS0_7IsolateE"))(isolate);
-    uintptr_t jslimit = reinterpret_cast<AddressOf>(get("_ZN2v88internal17ExternalReference18address_of_jslimitEPNS0_7IsolateE"))(isolate);
     void* w = nullptr;
     if (real_jslimit > 8 && SafeRead(reinterpret_cast<void*>(real_jslimit - 8), &w, sizeof(w)) && w == isolate) {
       stack_guard_ = reinterpret_cast<void*>(real_jslimit - 8);
     }
-    // Both limits are in the guard's thread-local block, just above it.
-    uintptr_t guard = reinterpret_cast<uintptr_t>(stack_guard_);
-    if (stack_guard_ != nullptr && (jslimit <= guard || jslimit - guard > 0x40)) stack_guard_ = nullptr;
     if (stack_guard_ == nullptr) {
       *error = "the stack guard could not be found";
       return false;
