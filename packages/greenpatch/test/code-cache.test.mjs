@@ -6,15 +6,12 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
-const BUNDLES = ['runtime-start.js', 'runtime-patches.js', 'runtime.js'];
 // runtime.js calls import(), which a function compiled from a cache could not: it has no cache.
 // And the engine's bundle, whose cache greenpatch keeps under this name.
 const CACHED = ['runtime-start.js', 'runtime-patches.js', 'fibers-runtime-start.js'];
-const fibersBundle = path.join(path.dirname(createRequire(path.join(pkg, 'package.json')).resolve('@greenpatch/fibers')), 'runtime-start.js');
 
 function copyOfDist(t) {
   const dir = fs.mkdtempSync(path.join(pkg, '.code-cache-test-'));
@@ -31,10 +28,14 @@ function node(args, options = {}) {
   return spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000, ...options });
 }
 
+// As scripts/code-cache.mjs does it, for the copy: a hooked start that
+// compiles the bundles and writes their caches at exit.
 function writeCaches(dist, flags = []) {
-  const loader = JSON.stringify(path.join(dist, 'boot/code-cache.js'));
-  const others = JSON.stringify({ 'fibers-runtime-start.js': fibersBundle });
-  const r = node([...flags, '-e', `require(${loader}).writeCodeCaches(${JSON.stringify(BUNDLES)}, ${others})`]);
+  const entry = path.join(path.dirname(dist), 'start.cjs');
+  fs.writeFileSync(entry, "require('node:net');\n");
+  const r = node([...flags, '--require', path.join(dist, 'register.js'), entry], {
+    env: { ...process.env, GREENPATCH_WRITE_CODE_CACHE: '1' },
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return fs.readdirSync(dist).filter((f) => f.endsWith('.cache')).sort();
 }

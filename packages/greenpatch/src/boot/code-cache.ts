@@ -1,13 +1,15 @@
 // dist/'s bundles (runtime-start.js, runtime-patches.js, runtime.js: see
 // scripts/bundle-dist.mjs) are loaded here rather than by a plain require(),
-// so that V8 can skip compiling the two a hooked process loads at start:
-// compiling runtime-start.js is about 3 ms of every hooked start, 0.7 ms
-// from V8's code cache. runtime.js, which holds import() calls, is always
-// require()d: a function compiled here has no module to import from.
+// so that V8 can skip compiling the ones a hooked process loads at start:
+// compiling them is about 3 ms of every hooked start. runtime.js, which
+// holds import() calls, is always require()d: code compiled here has no
+// module to import from.
 //
 // The cache of a bundle is written for one Node (its version and
-// architecture in the file's name) by writeCodeCaches(), which the package's
-// build and install run (scripts/code-cache.mjs), never at run time. Its
+// architecture in the file's name) by scripts/code-cache.mjs, which the
+// package's build and install run: it runs a hooked start in a child with
+// GREENPATCH_WRITE_CODE_CACHE=1, whose bundles are compiled here and
+// written out at its exit, with every function the start compiled. Its
 // first line records the bundle's size and modification time, so that a
 // rebuilt or edited bundle never meets an old cache; V8 itself refuses data
 // from another V8, other flags or a source of another length, and then
@@ -21,11 +23,10 @@ import path = require('node:path');
 import type * as vmTypes from 'node:vm';
 
 // Node's Module class, without loading the public `module` builtin.
-type ModuleClass = typeof import('node:module') & { _nodeModulePaths(dir: string): string[] };
+type ModuleClass = typeof import('node:module') & { _nodeModulePaths(dir: string): string[]; wrap(source: string): string };
 const Module = module.constructor as ModuleClass;
 
 const dist = path.join(__dirname, '..');
-const PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'];
 const HEADER = 'greenpatch code cache 1';
 
 /** @internal @greenpatch/fibers' bundle (beside its main module), and the name of its cache here. */
@@ -34,7 +35,12 @@ export const FIBERS_BUNDLE = 'runtime-start.js';
 export const FIBERS_CACHE = 'fibers-runtime-start.js';
 
 /** How each bundle was loaded: from V8's cache, compiled after V8 refused the cache, or by a plain require(). */
-const outcomes: Record<string, 'cache' | 'rejected' | 'require'> = {};
+const outcomes: Record<string, 'cache' | 'rejected' | 'require' | 'compiled'> = {};
+
+/** Set by scripts/code-cache.mjs in the child whose start is cached: compile here, write at exit. */
+const writing = process.env.GREENPATCH_WRITE_CODE_CACHE === '1';
+/** The bundles this process compiled here, to write out at exit when `writing`. */
+const compiled: { name: string; file: string; stats: fs.Stats; script: vmTypes.Script }[] = [];
 
 /** The cache file of the bundle named `name` for the Node running this. */
 function cacheFileOf(name: string): string {
@@ -59,14 +65,6 @@ function cachedDataFor(file: string, name: string): Buffer | undefined {
   }
 }
 
-function compile(file: string, source: string, cachedData?: Buffer, produceCachedData = false) {
-  const vm = require('node:vm') as typeof vmTypes;
-  return vm.compileFunction(source, PARAMETERS, { filename: file, cachedData, produceCachedData }) as ((...args: unknown[]) => void) & {
-    cachedData?: Buffer;
-    cachedDataRejected?: boolean;
-  };
-}
-
 /** Whether `source` calls import(): such a bundle is left to require(). */
 function importsDynamically(source: string): boolean {
   return /(?:^|[^.\w$])import\s*\(/m.test(source);
@@ -75,16 +73,30 @@ function importsDynamically(source: string): boolean {
 /**
  * @internal Loads `file` (a bundle, its cache named `name`) as a CommonJS
  * module into require.cache from V8's code cache, if there is one for it;
- * returns whether it did.
+ * returns whether it did. (While writing caches: compiled here, without.)
  */
 export function loadCached(file: string, name: string): boolean {
-  const cachedData = process.sourceMapsEnabled ? undefined : cachedDataFor(file, name);
-  if (cachedData === undefined) {
+  let cachedData: Buffer | undefined;
+  let source: string | undefined;
+  let stats: fs.Stats | undefined;
+  if (writing) {
+    source = fs.readFileSync(file, 'utf8');
+    stats = fs.statSync(file);
+    if (importsDynamically(source)) source = undefined;
+  } else if (!process.sourceMapsEnabled) {
+    cachedData = cachedDataFor(file, name);
+    if (cachedData !== undefined) source = fs.readFileSync(file, 'utf8');
+  }
+  if (source === undefined) {
     outcomes[name] = 'require';
     return false;
   }
-  const fn = compile(file, fs.readFileSync(file, 'utf8'), cachedData);
-  outcomes[name] = fn.cachedDataRejected === true ? 'rejected' : 'cache';
+  const vm = require('node:vm') as typeof vmTypes;
+  // Node's own wrapper: the bundle's code keeps its lines (the wrapper's
+  // head shares line 1 with the bundle's "use strict").
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  outcomes[name] = writing ? 'compiled' : script.cachedDataRejected === true ? 'rejected' : 'cache';
+  if (writing) compiled.push({ name, file, stats: stats!, script });
   const dir = path.dirname(file);
   const mod = new Module(file, module);
   mod.filename = file;
@@ -92,7 +104,7 @@ export function loadCached(file: string, name: string): boolean {
   // In the cache before it runs, as Node does, for requires that come back to it.
   require.cache[file] = mod;
   try {
-    fn.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dir);
+    (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dir);
   } catch (error) {
     delete require.cache[file];
     throw error;
@@ -117,27 +129,18 @@ export function loadOutcomes(): Record<string, string> {
   return { ...outcomes };
 }
 
-/**
- * @internal Writes V8's code cache of each of `bundles` (file names in
- * dist/) and `others` (cache name to file) for the Node running this, but
- * of one that calls import(); returns the files written. Each file is
- * written whole under another name and then renamed, so that a process
- * starting meanwhile reads the old cache or the new one, never part of one.
- */
-export function writeCodeCaches(bundles: readonly string[], others: Readonly<Record<string, string>> = {}): string[] {
-  const written: string[] = [];
-  const all: [string, string][] = [...bundles.map((b): [string, string] => [b, path.join(dist, b)]), ...Object.entries(others)];
-  for (const [bundle, file] of all) {
-    const source = fs.readFileSync(file, 'utf8');
-    if (importsDynamically(source)) continue;
-    const stats = fs.statSync(file);
-    const data = compile(file, source, undefined, true).cachedData;
-    if (data === undefined) continue;
-    const target = cacheFileOf(bundle);
-    const temporary = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, Buffer.concat([Buffer.from(headerFor(stats), 'latin1'), data]));
-    fs.renameSync(temporary, target);
-    written.push(target);
-  }
-  return written;
+// The caches of what this start compiled, with the functions it ran. Each
+// file is written whole under another name and then renamed, so that a
+// process starting meanwhile reads the old cache or the new one, never
+// part of one.
+if (writing) {
+  process.on('exit', () => {
+    for (const { name, file, stats, script } of compiled) {
+      const target = cacheFileOf(name);
+      const temporary = `${target}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, Buffer.concat([Buffer.from(headerFor(stats), 'latin1'), script.createCachedData()]));
+      fs.renameSync(temporary, target);
+      fs.writeSync(1, `${path.basename(target)} (${path.basename(file)})\n`);
+    }
+  });
 }
