@@ -41,7 +41,7 @@ const justified = new Set([
   'internal/async_local_storage/async_context_frame',
   'internal/async_local_storage/run_scope',
   // greenpatch's start-up bundle is compiled with V8's code cache written
-  // at install (src/boot/code-cache.ts), through vm.compileFunction: vm
+  // at install (src/boot/code-cache.ts), through vm.Script: vm
   // costs far less than compiling the bundle (loaded only with a cache).
   'vm',
 ]);
