@@ -92,11 +92,11 @@ function engineBundle(file: string): string | undefined {
 }
 
 const file = fibersMainFile();
-// A path into the package is required as Node requires the file its exports
-// map names: same real path, so the same module instance as by name.
 // The engine's bundle from V8's code cache, when the install wrote one
 // (boot/code-cache.ts): the main module's stub then finds it in require.cache.
 const bundle = file !== undefined ? engineBundle(file) : undefined;
 if (bundle !== undefined) loadCached(bundle, FIBERS_CACHE);
+// A path into the package is required as Node requires the file its exports
+// map names: same real path, so the same module instance as by name.
 const fibers: Fibers = file !== undefined ? require(file) : require('@greenpatch/fibers');
 export = fibers;
